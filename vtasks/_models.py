@@ -1,0 +1,235 @@
+"""The normalized task model: :class:`TaskStatus` and :class:`Task`.
+
+Every provider adapter turns its vendor payload into a :class:`Task`. The model is
+deliberately dumb: it stores what the adapter hands it and does no parsing or
+validation of its own, because construction sits on a hot path (a listing page holds
+up to hundreds of tasks). Parsing belongs to :mod:`vtasks._time` and
+:mod:`vtasks._status`, which the adapters call before building the ``Task``.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from types import MappingProxyType
+from typing import Any
+
+import attrs
+
+from vtasks._time import parse_iso8601, to_iso
+
+__all__ = ["TERMINAL_STATUSES", "Task", "TaskStatus"]
+
+
+class TaskStatus(enum.StrEnum):
+    """The status vocabulary shared by every provider.
+
+    A ``str`` enum, so a member compares equal to its lower-case value
+    (``TaskStatus.QUEUED == "queued"``) and serializes to JSON as that string.
+    Looking a member up by value is case-insensitive: ``TaskStatus("Succeeded")``
+    returns :attr:`SUCCEEDED`.
+
+    A status a provider adds tomorrow is mapped to :attr:`UNKNOWN` (the vendor's own
+    spelling stays in :attr:`Task.raw_status`) rather than raising.
+    """
+
+    QUEUED = "queued"
+    """Accepted by the provider, not started yet."""
+    RUNNING = "running"
+    """Being generated."""
+    SUCCEEDED = "succeeded"
+    """Finished; the result (video URL) is available. Terminal."""
+    FAILED = "failed"
+    """Finished without a result; see :attr:`Task.error`. Terminal."""
+    CANCELLED = "cancelled"
+    """Cancelled by the user before finishing. Terminal."""
+    EXPIRED = "expired"
+    """Dropped by the provider because it was not run in time. Terminal."""
+    UNKNOWN = "unknown"
+    """The provider reported a status vtasks does not know (or none at all)."""
+
+    @classmethod
+    def _missing_(cls, value: object) -> TaskStatus | None:
+        # Case-insensitive lookup by value, so CLI input like "Succeeded" works.
+        if isinstance(value, str):
+            folded = value.strip().lower()
+            for member in cls:
+                if member.value == folded:
+                    return member
+        return None
+
+    @property
+    def is_terminal(self) -> bool:
+        """Whether a task in this status will not change any more."""
+        return self in TERMINAL_STATUSES
+
+
+TERMINAL_STATUSES: frozenset[TaskStatus] = frozenset(
+    {TaskStatus.SUCCEEDED, TaskStatus.FAILED, TaskStatus.CANCELLED, TaskStatus.EXPIRED}
+)
+"""The statuses after which a task does not change: succeeded, failed, cancelled, expired."""
+
+# One shared, read-only empty mapping: the default ``raw`` costs no allocation per task.
+_EMPTY_RAW: Mapping[str, Any] = MappingProxyType({})
+
+# Fields that hold datetimes: serialized with ``to_iso`` by ``to_dict``.
+_TIME_FIELDS = frozenset({"created_at", "updated_at", "started_at", "finished_at"})
+
+# Longest string shown in full by ``Task.__repr__``; prompts can be thousands of characters.
+_REPR_MAX_STR = 80
+
+
+def _to_str_tuple(value: Iterable[str] | str | None) -> tuple[str, ...]:
+    """Convert ``video_urls`` input to a tuple cheaply.
+
+    A tuple is returned as is (the common case costs one type check). A lone string
+    becomes a one-element tuple instead of a tuple of its characters.
+    """
+    if type(value) is tuple:
+        return value
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    return tuple(value)
+
+
+@attrs.frozen(slots=True, kw_only=True, cache_hash=True, repr=False)
+class Task:
+    """One video-generation task, in the same shape for every provider.
+
+    Instances are immutable (``attrs.evolve(task, ...)`` makes a changed copy) and
+    hashable. Two tasks are equal when every field except :attr:`raw` is equal.
+
+    The constructor does not validate or convert anything except :attr:`video_urls`
+    (any iterable becomes a tuple): adapters pass values already normalized with
+    :mod:`vtasks._time` (aware UTC datetimes) and :mod:`vtasks._status`.
+
+    Attributes:
+        provider: The provider key, e.g. ``"volc"``.
+        id: The task id as the provider knows it.
+        status: The normalized status.
+        raw_status: The provider's own status value, as sent (``None`` when missing).
+        model: The model that produced (or is producing) the video.
+        prompt: The text prompt, when the provider returns it.
+        video_url: The (first) result video URL; usually valid for a limited time only.
+        video_urls: Every result video URL, in the provider's order (may be empty).
+        cover_url: A cover / poster image URL.
+        created_at: When the task was created (aware UTC).
+        updated_at: When the task last changed (aware UTC).
+        started_at: When generation started (aware UTC).
+        finished_at: When the task reached a terminal status (aware UTC).
+        error: The provider's error message for a failed task.
+        error_code: The provider's error code for a failed task, as a string.
+        width: Video width in pixels.
+        height: Video height in pixels.
+        duration: Video length in seconds.
+        fps: Frames per second.
+        raw: The provider's task payload as received (not copied, not part of equality,
+            hash, ``repr`` or :meth:`to_dict`).
+    """
+
+    provider: str
+    id: str
+    status: TaskStatus
+    raw_status: str | None = None
+    model: str | None = None
+    prompt: str | None = None
+    video_url: str | None = None
+    video_urls: tuple[str, ...] = attrs.field(default=(), converter=_to_str_tuple)
+    cover_url: str | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    error: str | None = None
+    error_code: str | None = None
+    width: int | None = None
+    height: int | None = None
+    duration: float | None = None
+    fps: float | None = None
+    raw: Mapping[str, Any] = attrs.field(default=_EMPTY_RAW, eq=False)
+
+    @property
+    def is_terminal(self) -> bool:
+        """Whether the task has finished (succeeded, failed, cancelled or expired)."""
+        return self.status in TERMINAL_STATUSES
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-ready dict of every field except :attr:`raw`.
+
+        Datetimes become ISO-8601 UTC strings ending in ``Z`` (see
+        :func:`vtasks._time.to_iso`), ``status`` its string value, ``video_urls``
+        a list. Keys follow the field order.
+        """
+        out: dict[str, Any] = {}
+        for name in _FIELD_NAMES:
+            value = getattr(self, name)
+            if value is None:
+                out[name] = None
+            elif name in _TIME_FIELDS:
+                out[name] = to_iso(value)
+            elif name == "status":
+                out[name] = str(value.value)
+            elif name == "video_urls":
+                out[name] = list(value)
+            else:
+                out[name] = value
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Task:
+        """Build a task from a :meth:`to_dict` result (or a dict shaped like one).
+
+        Unknown keys are ignored; times are parsed with
+        :func:`vtasks._time.parse_iso8601`; an unknown status becomes
+        :attr:`TaskStatus.UNKNOWN`. A ``raw`` key, when present, becomes :attr:`raw`.
+
+        Args:
+            data: The mapping to read.
+
+        Returns:
+            The task.
+        """
+        kwargs: dict[str, Any] = {}
+        for name in _FIELD_NAMES:
+            if name not in data:
+                continue
+            value = data[name]
+            if name in _TIME_FIELDS:
+                value = parse_iso8601(value)
+            elif name == "status":
+                try:
+                    value = TaskStatus(value)
+                except ValueError:
+                    value = TaskStatus.UNKNOWN
+            elif name == "video_urls" and value is None:
+                value = ()
+            kwargs[name] = value
+        kwargs.setdefault("status", TaskStatus.UNKNOWN)
+        if "raw" in data and isinstance(data["raw"], Mapping):
+            kwargs["raw"] = data["raw"]
+        return cls(**kwargs)
+
+    def __repr__(self) -> str:
+        """Show the set fields only, shorten long strings, and never show ``raw``."""
+        parts = []
+        for name in _FIELD_NAMES:
+            value = getattr(self, name)
+            if value is None or value == ():
+                continue
+            if name in _TIME_FIELDS:
+                shown = to_iso(value)
+            elif name == "status":
+                shown = repr(value.value)
+            elif isinstance(value, str) and len(value) > _REPR_MAX_STR:
+                shown = repr(value[: _REPR_MAX_STR - 1] + "\u2026")
+            else:
+                shown = repr(value)
+            parts.append(f"{name}={shown}")
+        return f"Task({', '.join(parts)})"
+
+
+# Every field but ``raw``, in declaration order (``to_dict`` / ``__repr__`` order).
+_FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in attrs.fields(Task) if f.name != "raw")
