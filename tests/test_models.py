@@ -1,0 +1,243 @@
+"""The normalized model: vtasks._models."""
+
+from __future__ import annotations
+
+import json
+import pickle
+from datetime import UTC, datetime, timedelta, timezone
+
+import attrs
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from vtasks._models import TERMINAL_STATUSES, Task, TaskStatus
+
+T0 = datetime(2024, 6, 10, 6, 13, 20, tzinfo=UTC)
+
+DESIGN_FIELDS = [
+    "provider",
+    "id",
+    "status",
+    "raw_status",
+    "model",
+    "prompt",
+    "video_url",
+    "video_urls",
+    "cover_url",
+    "created_at",
+    "updated_at",
+    "started_at",
+    "finished_at",
+    "error",
+    "error_code",
+    "width",
+    "height",
+    "duration",
+    "fps",
+    "raw",
+]
+
+
+def full_task(**changes: object) -> Task:
+    values: dict[str, object] = {
+        "provider": "volc",
+        "id": "cgt-20240610-abc",
+        "status": TaskStatus.SUCCEEDED,
+        "raw_status": "succeeded",
+        "model": "doubao-seedance-1-0-pro",
+        "prompt": "a cat surfing",
+        "video_url": "https://cdn.example/v.mp4",
+        "video_urls": ["https://cdn.example/v.mp4"],
+        "cover_url": "https://cdn.example/c.jpg",
+        "created_at": T0,
+        "updated_at": T0 + timedelta(seconds=90),
+        "started_at": T0 + timedelta(seconds=5),
+        "finished_at": T0 + timedelta(seconds=90, microseconds=250_000),
+        "error": None,
+        "error_code": None,
+        "width": 1920,
+        "height": 1080,
+        "duration": 5.0,
+        "fps": 24.0,
+        "raw": {"id": "cgt-20240610-abc", "secret_blob": "x" * 10_000},
+    }
+    values.update(changes)
+    return Task(**values)  # type: ignore[arg-type]
+
+
+class TestTaskStatus:
+    def test_members(self) -> None:
+        assert [s.value for s in TaskStatus] == [
+            "queued",
+            "running",
+            "succeeded",
+            "failed",
+            "cancelled",
+            "expired",
+            "unknown",
+        ]
+        for member in TaskStatus:
+            assert member.value == member.name.lower()
+            assert member == member.value  # a str enum
+            assert str(member) == member.value
+            assert json.dumps(member) == f'"{member.value}"'
+
+    def test_terminal(self) -> None:
+        assert {
+            TaskStatus.SUCCEEDED,
+            TaskStatus.FAILED,
+            TaskStatus.CANCELLED,
+            TaskStatus.EXPIRED,
+        } == TERMINAL_STATUSES
+        assert isinstance(TERMINAL_STATUSES, frozenset)
+        for member in TaskStatus:
+            assert member.is_terminal is (member in TERMINAL_STATUSES)
+        assert not TaskStatus.UNKNOWN.is_terminal
+
+    @pytest.mark.parametrize("text", ["Succeeded", "SUCCEEDED", " succeeded "])
+    def test_lookup_ignores_case(self, text: str) -> None:
+        assert TaskStatus(text) is TaskStatus.SUCCEEDED
+
+    @pytest.mark.parametrize("value", ["done", "", 3, None])
+    def test_lookup_rejects_junk(self, value: object) -> None:
+        with pytest.raises(ValueError, match="is not a valid"):
+            TaskStatus(value)  # type: ignore[arg-type]
+
+
+class TestTask:
+    def test_fields_are_the_contract(self) -> None:
+        assert [f.name for f in attrs.fields(Task)] == DESIGN_FIELDS
+
+    def test_minimal_construction_defaults(self) -> None:
+        task = Task(provider="veo", id="t1", status=TaskStatus.QUEUED)
+        assert task.video_urls == ()
+        assert task.raw == {}
+        for name in DESIGN_FIELDS[3:-1]:
+            if name != "video_urls":
+                assert getattr(task, name) is None, name
+        assert not task.is_terminal
+
+    def test_keyword_only(self) -> None:
+        with pytest.raises(TypeError):
+            Task("veo", "t1", TaskStatus.QUEUED)  # type: ignore[call-arg]
+
+    @pytest.mark.parametrize(
+        ("given_urls", "expected"),
+        [
+            (["a", "b"], ("a", "b")),
+            (("a",), ("a",)),
+            ("single", ("single",)),
+            (None, ()),
+            (iter(["x"]), ("x",)),
+        ],
+    )
+    def test_video_urls_converted(self, given_urls: object, expected: tuple[str, ...]) -> None:
+        task = Task(provider="veo", id="t", status=TaskStatus.QUEUED, video_urls=given_urls)  # type: ignore[arg-type]
+        assert task.video_urls == expected
+
+    def test_immutable_and_slotted(self) -> None:
+        task = full_task()
+        with pytest.raises(attrs.exceptions.FrozenInstanceError):
+            task.status = TaskStatus.FAILED  # type: ignore[misc]
+        assert not hasattr(task, "__dict__")
+        changed = attrs.evolve(task, status=TaskStatus.FAILED, error="boom")
+        assert changed.status is TaskStatus.FAILED
+        assert task.status is TaskStatus.SUCCEEDED
+
+    def test_equality_and_hash_ignore_raw(self) -> None:
+        a = full_task(raw={"x": 1})
+        b = full_task(raw={"y": [1, 2]})  # an unhashable payload does not matter
+        assert a == b
+        assert hash(a) == hash(b)
+        assert len({a, b}) == 1
+        assert a != full_task(status=TaskStatus.FAILED)
+
+    def test_is_terminal(self) -> None:
+        for status in TaskStatus:
+            assert full_task(status=status).is_terminal is status.is_terminal
+
+    def test_repr_hides_raw_and_shortens(self) -> None:
+        task = full_task(prompt="p" * 500)
+        text = repr(task)
+        assert "secret_blob" not in text
+        assert "raw=" not in text
+        assert "p" * 100 not in text
+        assert "\u2026" in text
+        assert text.startswith("Task(provider='volc', id='cgt-20240610-abc', status='succeeded'")
+        assert "created_at=2024-06-10T06:13:20Z" in text
+        assert len(text) < 800
+
+    def test_repr_skips_unset(self) -> None:
+        task = Task(provider="veo", id="t1", status=TaskStatus.RUNNING)
+        assert repr(task) == "Task(provider='veo', id='t1', status='running')"
+
+    def test_to_dict(self) -> None:
+        data = full_task().to_dict()
+        assert list(data) == DESIGN_FIELDS[:-1]  # every field but raw, in order
+        assert data["status"] == "succeeded"
+        assert type(data["status"]) is str
+        assert data["video_urls"] == ["https://cdn.example/v.mp4"]
+        assert data["created_at"] == "2024-06-10T06:13:20Z"
+        assert data["finished_at"] == "2024-06-10T06:14:50.250000Z"
+        assert data["error"] is None
+        json.dumps(data)  # JSON-ready
+
+    def test_to_dict_converts_non_utc(self) -> None:
+        shifted = T0.astimezone(timezone(timedelta(hours=8)))
+        assert full_task(created_at=shifted).to_dict()["created_at"] == "2024-06-10T06:13:20Z"
+
+    def test_from_dict_round_trip(self) -> None:
+        task = full_task()
+        again = Task.from_dict(task.to_dict())
+        assert again == task
+        assert again.raw == {}
+
+    def test_from_dict_tolerates_unknown(self) -> None:
+        task = Task.from_dict({"provider": "veo", "id": "x", "status": "weird", "extra": 1})
+        assert task.status is TaskStatus.UNKNOWN
+        assert Task.from_dict({"provider": "veo", "id": "x"}).status is TaskStatus.UNKNOWN
+
+    def test_pickle(self) -> None:
+        task = full_task()
+        again = pickle.loads(pickle.dumps(task))
+        assert again == task
+        assert again.raw == task.raw
+        assert hash(again) == hash(task)
+
+
+statuses = st.sampled_from(list(TaskStatus))
+utc_times = st.none() | st.datetimes(
+    min_value=datetime(1971, 1, 1), max_value=datetime(9999, 12, 30), timezones=st.just(UTC)
+)
+texts = st.none() | st.text(max_size=30)
+
+
+@given(
+    st.builds(
+        Task,
+        provider=st.sampled_from(["ark", "volc", "veo", "minimax", "vidu", "aitoearn"]),
+        id=st.text(min_size=1, max_size=30),
+        status=statuses,
+        raw_status=texts,
+        model=texts,
+        prompt=texts,
+        video_url=texts,
+        video_urls=st.lists(st.text(max_size=20), max_size=3),
+        cover_url=texts,
+        created_at=utc_times,
+        updated_at=utc_times,
+        started_at=utc_times,
+        finished_at=utc_times,
+        error=texts,
+        error_code=texts,
+        width=st.none() | st.integers(0, 10_000),
+        height=st.none() | st.integers(0, 10_000),
+        duration=st.none() | st.floats(0, 1e6),
+        fps=st.none() | st.floats(0, 240),
+    )
+)
+def test_to_dict_round_trip_property(task: Task) -> None:
+    data = task.to_dict()
+    assert Task.from_dict(json.loads(json.dumps(data))) == task
+    repr(task)
