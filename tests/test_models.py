@@ -204,6 +204,8 @@ class TestTask:
         assert again == task
         assert again.raw == task.raw
         assert hash(again) == hash(task)
+        minimal = Task(provider="veo", id="t1", status=TaskStatus.QUEUED)
+        assert pickle.loads(pickle.dumps(minimal)) == minimal
 
 
 statuses = st.sampled_from(list(TaskStatus))

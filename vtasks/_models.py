@@ -12,7 +12,6 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from types import MappingProxyType
 from typing import Any
 
 import attrs
@@ -69,9 +68,6 @@ TERMINAL_STATUSES: frozenset[TaskStatus] = frozenset(
     {TaskStatus.SUCCEEDED, TaskStatus.FAILED, TaskStatus.CANCELLED, TaskStatus.EXPIRED}
 )
 """The statuses after which a task does not change: succeeded, failed, cancelled, expired."""
-
-# One shared, read-only empty mapping: the default ``raw`` costs no allocation per task.
-_EMPTY_RAW: Mapping[str, Any] = MappingProxyType({})
 
 # Fields that hold datetimes: serialized with ``to_iso`` by ``to_dict``.
 _TIME_FIELDS = frozenset({"created_at", "updated_at", "started_at", "finished_at"})
@@ -149,7 +145,9 @@ class Task:
     height: int | None = None
     duration: float | None = None
     fps: float | None = None
-    raw: Mapping[str, Any] = attrs.field(default=_EMPTY_RAW, eq=False)
+    # A fresh dict, not a shared read-only mapping: MappingProxyType does not pickle,
+    # and a plain dict serializes with json like any payload.
+    raw: Mapping[str, Any] = attrs.field(factory=dict, eq=False)
 
     @property
     def is_terminal(self) -> bool:
