@@ -1,0 +1,230 @@
+"""HTTP/1.1 plumbing: a threaded loopback server that hands each request to the simulator."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import socketserver
+import threading
+import time
+from email.utils import formatdate
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from ._http import Response
+from ._simulator import Simulator
+
+__all__ = ["LoopbackServer"]
+
+_REASONS = {s.value: s.phrase for s in HTTPStatus}
+_REASONS.update(
+    {
+        499: "Client Closed Request",
+        520: "Unknown Error",
+        521: "Web Server Is Down",
+        522: "Connection Timed Out",
+        524: "A Timeout Occurred",
+    }
+)
+
+
+class _DateCache:
+    """``Date`` header text, recomputed at most once per second."""
+
+    def __init__(self) -> None:
+        self._second = -1
+        self._text = ""
+
+    def get(self) -> str:
+        now = int(time.time())
+        if now != self._second:
+            self._text = formatdate(now, usegmt=True)
+            self._second = now
+        return self._text
+
+
+_DATE = _DateCache()
+
+
+class _Handler(BaseHTTPRequestHandler):
+    """Reads one request at a time off a keep-alive connection and writes one response."""
+
+    protocol_version = "HTTP/1.1"
+    server_version = "vtasks-fake/1"
+    disable_nagle_algorithm = True
+    timeout = 60  # seconds an idle keep-alive connection is kept open
+    server: _Server
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Stay quiet: tests and benchmarks read the request records instead."""
+
+    def _serve(self) -> None:
+        self._discard_body()
+        sim = self.server.simulator
+        response = sim.handle(
+            self.command,
+            self.path,
+            list(self.headers.items()),
+            other_origin=self.server.other_origin,
+        )
+        if response.drop:
+            self.close_connection = True
+            with contextlib.suppress(OSError):
+                self.connection.shutdown(socket.SHUT_RDWR)
+            return
+        self._write(response)
+
+    def _discard_body(self) -> None:
+        # Some clients send a body even on GET; read it so the next request parses cleanly.
+        length = self.headers.get("Content-Length")
+        if length is not None and length.strip().isdigit():
+            remaining = int(length)
+            while remaining > 0:
+                chunk = self.rfile.read(min(remaining, 65536))
+                if not chunk:
+                    break
+                remaining -= len(chunk)
+        elif self.headers.get("Transfer-Encoding"):
+            self.close_connection = True
+
+    def _write(self, response: Response) -> None:
+        body = response.body
+        closing = self.close_connection or response.close or response.send_bytes is not None
+        reason = _REASONS.get(response.status, "Unknown")
+        lines = [
+            f"HTTP/1.1 {response.status} {reason}",
+            f"Date: {_DATE.get()}",
+            f"Server: {self.server_version}",
+            f"Content-Type: {response.content_type}",
+            f"Content-Length: {len(body)}",
+        ]
+        lines.extend(f"{name}: {value}" for name, value in response.headers)
+        if closing:
+            lines.append("Connection: close")
+            self.close_connection = True
+        head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+        if self.command == "HEAD":
+            body = b""
+        elif response.send_bytes is not None:
+            body = body[: response.send_bytes]
+        try:
+            self.wfile.write(head + body)
+        except OSError:
+            self.close_connection = True
+
+    do_GET = _serve  # noqa: N815 - the names http.server dispatches to
+    do_HEAD = _serve  # noqa: N815
+    do_POST = _serve  # noqa: N815
+    do_PUT = _serve  # noqa: N815
+    do_PATCH = _serve  # noqa: N815
+    do_DELETE = _serve  # noqa: N815
+    do_OPTIONS = _serve  # noqa: N815
+
+
+class _Server(ThreadingHTTPServer):
+    """A ``ThreadingHTTPServer`` that tracks its connections so it can close them on stop."""
+
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 128
+
+    def __init__(self, address: tuple[str, int], simulator: Simulator, other_origin: bool) -> None:
+        self.simulator = simulator
+        self.other_origin = other_origin
+        self._conn_lock = threading.Lock()
+        self._conns: dict[threading.Thread, socket.socket] = {}
+        if ":" in address[0]:
+            self.address_family = socket.AF_INET6
+        super().__init__(address, _Handler)
+
+    def server_bind(self) -> None:
+        """Bind without ``HTTPServer``'s reverse DNS lookup (``getfqdn`` can stall for seconds)."""
+        socketserver.TCPServer.server_bind(self)
+        host, port = self.server_address[:2]
+        self.server_name = str(host)
+        self.server_port = int(port)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        """Serve the connection on a daemon thread, remembering it until it ends."""
+        thread = threading.Thread(
+            target=self._run_connection,
+            args=(request, client_address),
+            daemon=True,
+            name="vtasks-fake-conn",
+        )
+        with self._conn_lock:
+            self._conns[thread] = request
+        thread.start()
+
+    def _run_connection(self, request: Any, client_address: Any) -> None:
+        try:
+            # A client that vanishes mid-request is normal here (faults provoke it): stay quiet.
+            with contextlib.suppress(Exception):
+                self.finish_request(request, client_address)
+        finally:
+            self.shutdown_request(request)
+            with self._conn_lock:
+                self._conns.pop(threading.current_thread(), None)
+
+    def close_connections(self, timeout: float) -> None:
+        """Shut every open connection down and wait for its thread to end."""
+        with self._conn_lock:
+            items = list(self._conns.items())
+        for _, sock in items:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+        deadline = time.monotonic() + timeout
+        for thread, _ in items:
+            thread.join(max(0.0, deadline - time.monotonic()))
+
+
+class LoopbackServer:
+    """One listening socket served by a background thread.
+
+    Args:
+        simulator: The shared simulator core.
+        host: The address to bind.
+        port: The port to bind (``0``: an ephemeral port).
+        other_origin: Whether this is the second origin (redirect target: records separately,
+            no faults, no authentication check).
+    """
+
+    def __init__(
+        self,
+        simulator: Simulator,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        other_origin: bool = False,
+    ) -> None:
+        self._server = _Server((host, port), simulator, other_origin)
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        """``http://host:port`` of the listening socket."""
+        host, port = self._server.server_address[:2]
+        host_text = host.decode() if isinstance(host, bytes) else str(host)
+        if ":" in host_text:
+            host_text = f"[{host_text}]"
+        return f"http://{host_text}:{port}"
+
+    def start(self) -> None:
+        """Start serving on a daemon thread."""
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            daemon=True,
+            name="vtasks-fake-server",
+        )
+        self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop accepting, close every connection and join every thread."""
+        if self._thread is not None:
+            self._server.shutdown()
+            self._thread.join(timeout)
+            self._thread = None
+        self._server.server_close()
+        self._server.close_connections(timeout)

@@ -1,0 +1,193 @@
+"""The simulator's core: task stores, faults and request records behind one lock.
+
+Transport-neutral: :meth:`Simulator.handle` takes a method, a request target and headers and
+returns a :class:`~._http.Response`; ``_server`` does the sockets.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+import threading
+from typing import Any
+from urllib.parse import parse_qsl
+
+from ._clock import FakeClock
+from ._fault_answers import damage, replacement
+from ._faults import Fault, FaultBook, Fired
+from ._files import serve_file
+from ._http import Request, Response, json_response
+from ._records import RequestRecord, redact_headers
+from ._routes import resolve
+from ._store import ProviderStore
+from ._vendors import PROVIDERS, VENDORS, Ctx
+
+__all__ = ["Simulator"]
+
+
+class Simulator:
+    """Everything the fake servers share; every mutable part is guarded by :attr:`lock`."""
+
+    def __init__(
+        self,
+        *,
+        clock: FakeClock,
+        api_keys: dict[str, str],
+        seed: int | None,
+        list_window: float | None,
+        record: bool,
+    ) -> None:
+        self.lock = threading.Lock()
+        self.stopping = threading.Event()
+        self.clock = clock
+        self.api_keys = api_keys
+        self.list_window = list_window
+        self.record = record
+        self.stores: dict[str, ProviderStore] = {p: ProviderStore() for p in PROVIDERS}
+        self.faults = FaultBook(seed)
+        self.records: list[RequestRecord] = []
+        self.other_records: list[RequestRecord] = []
+        self.base_url = ""
+        self.other_url = ""
+        rng = random.Random(seed)
+        self.rng = rng
+        self.salts = {p: rng.randrange(1 << 40) for p in PROVIDERS}
+        self.counters = dict.fromkeys(PROVIDERS, 0)
+        self.seq = itertools.count()
+        self._request_ids = itertools.count(1)
+        self._request_prefix = f"{rng.randrange(1 << 32):08x}"
+
+    def forget_rendered(self) -> None:
+        """Drop cached task JSON (result URLs embed the server's address)."""
+        with self.lock:
+            for store in self.stores.values():
+                for task in store.all_tasks():
+                    task.cache.clear()
+
+    # ---- requests ------------------------------------------------------------------------------
+
+    def handle(
+        self, method: str, target: str, header_items: list[tuple[str, str]], *, other_origin: bool
+    ) -> Response:
+        """Answer one request (``target`` is the request line's path + query)."""
+        path, _, query_string = target.partition("?")
+        query = tuple(parse_qsl(query_string, keep_blank_values=True)) if query_string else ()
+        headers: dict[str, str] = {}
+        for name, value in header_items:
+            key = name.lower()
+            headers[key] = f"{headers[key]}, {value}" if key in headers else value
+        route = resolve(path)
+        vendor = VENDORS.get(route.provider) if route is not None else None
+        request_id = f"{self._request_prefix}{next(self._request_ids):012d}"
+        provider = route.provider if route is not None and vendor is not None else None
+        endpoint = route.endpoint if route is not None and vendor is not None else "unknown"
+        auth_ok = vendor is not None and vendor.check_auth(headers, self.api_keys[vendor.name])
+        fired = Fired()
+        if not other_origin and provider is not None and self.faults:
+            with self.lock:
+                fired = self.faults.pick(provider, endpoint)
+        if fired.delay:
+            # An Event, not time.sleep, so that stopping the servers cuts the wait short.
+            self.stopping.wait(fired.delay)
+        now = self.clock.now()
+
+        if route is None or vendor is None:
+            response = json_response(
+                404, {"error": {"code": "NotFound", "message": f"no route for {path}"}}
+            )
+        elif method not in ("GET", "HEAD") or (method == "HEAD" and endpoint != "download"):
+            response = json_response(
+                405, {"error": {"code": "MethodNotAllowed", "message": f"{method} not allowed"}}
+            )
+            response.headers.append(("Allow", "GET, HEAD" if endpoint == "download" else "GET"))
+        else:
+            ctx = Ctx(
+                now,
+                self.base_url,
+                self.stores[vendor.name],
+                tuple(fired.mutations),
+                self.list_window,
+                request_id,
+            )
+            answer = fired.answer
+            if answer is not None and answer.category == "replace":
+                response = replacement(answer, vendor, ctx, target, self.other_url, self.base_url)
+            else:
+                response = self._normal(
+                    vendor.name,
+                    route.endpoint,
+                    route.task_id,
+                    route.rest,
+                    method,
+                    query,
+                    headers,
+                    ctx,
+                    auth_ok or other_origin,
+                )
+                if answer is not None:
+                    response = damage(answer, response)
+        response.headers.append(("X-Request-Id", request_id))
+        if self.record:
+            record = RequestRecord(
+                provider=provider,
+                endpoint=endpoint,
+                method=method,
+                path=path,
+                query=query,
+                headers=redact_headers(header_items),
+                auth_ok=auth_ok,
+                status=0 if response.drop else response.status,
+                fault=",".join(fired.names) or None,
+                time=now,
+            )
+            with self.lock:
+                (self.other_records if other_origin else self.records).append(record)
+        return response
+
+    def _normal(
+        self,
+        provider: str,
+        endpoint: str,
+        task_id: str | None,
+        rest: str,
+        method: str,
+        query: tuple[tuple[str, str], ...],
+        headers: dict[str, str],
+        ctx: Ctx,
+        authorized: bool,
+    ) -> Response:
+        vendor = VENDORS[provider]
+        if endpoint == "download":
+            with self.lock:
+                return serve_file(self.stores.get(provider), rest, ctx.now, headers)
+        if not authorized:
+            return vendor.unauthorized(ctx)
+        request = Request(method, endpoint, task_id, query, headers, rest)
+        with self.lock:
+            return vendor.handle(request, ctx)
+
+    # ---- faults --------------------------------------------------------------------------------
+
+    def add_fault(self, fault: Fault) -> Fault:
+        """Register a validated fault."""
+        with self.lock:
+            return self.faults.add(fault)
+
+    def snapshot_records(self, other: bool) -> list[RequestRecord]:
+        """Return a copy of the request records of the main or the other-origin server."""
+        with self.lock:
+            return list(self.other_records if other else self.records)
+
+    def clear_records(self) -> None:
+        """Forget every request record."""
+        with self.lock:
+            self.records.clear()
+            self.other_records.clear()
+
+    def describe(self) -> dict[str, Any]:
+        """Return counts of tasks per provider and of active faults (for ``repr``)."""
+        with self.lock:
+            return {
+                "tasks": {p: len(s) for p, s in self.stores.items()},
+                "faults": len(self.faults.active()),
+            }

@@ -1,0 +1,28 @@
+"""One module per simulated vendor; :data:`VENDORS` maps provider key -> vendor."""
+
+from __future__ import annotations
+
+from ._base import Ctx, Vendor
+from .aitoearn import AitoearnVendor
+from .ark import ArkVendor, VolcVendor
+from .minimax import MinimaxVendor
+from .veo import VeoVendor
+from .vidu import ViduVendor
+
+__all__ = ["PROVIDERS", "VENDORS", "Ctx", "Vendor"]
+
+VENDORS: dict[str, Vendor] = {
+    v.name: v
+    for v in (
+        VolcVendor(),
+        VeoVendor(),
+        MinimaxVendor(),
+        ViduVendor(),
+        AitoearnVendor(),
+        ArkVendor(),
+    )
+}
+"""Provider key -> its simulated API."""
+
+PROVIDERS: tuple[str, ...] = tuple(VENDORS)
+"""The provider keys, in vtasks' order."""

@@ -1,0 +1,217 @@
+"""Volcengine Ark content-generation tasks (Seedance), upstream (``ark``) and reseller (``volc``)."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from vtasks.testing._http import Request, Response, json_response
+from vtasks.testing._tasks import TaskRecord
+
+from ._base import Ctx, Vendor, credential, filtered_page, phase_times, scramble
+
+__all__ = ["ArkVendor", "VolcVendor"]
+
+_LOWER = "0123456789abcdefghijklmnopqrstuvwxyz"
+
+# HTTP status -> (error.code, error.type), as Ark sends them.
+_ERRORS: dict[int, tuple[str, str]] = {
+    400: ("InvalidParameter", "BadRequest"),
+    401: ("AuthenticationError", "Unauthorized"),
+    403: ("AccessDenied", "Forbidden"),
+    404: ("ResourceNotFound", "NotFound"),
+    429: ("RateLimitExceeded.EndpointRPMExceeded", "TooManyRequests"),
+    500: ("InternalServiceError", "InternalServerError"),
+    502: ("BadGateway", "BadGateway"),
+    503: ("ServiceUnavailable", "ServiceUnavailable"),
+}
+
+_SIZES = {"480p": (864, 480), "720p": (1280, 720), "1080p": (1920, 1080)}
+
+
+class ArkVendor(Vendor):
+    """Ark's ``/api/v3/contents/generations/tasks`` list and get."""
+
+    name: ClassVar[str] = "ark"
+    endpoints: ClassVar[frozenset[str]] = frozenset({"get", "list", "download"})
+    default_model: ClassVar[str] = "doubao-seedance-1-0-pro-250528"
+    table: ClassVar[Mapping[str, str]] = {
+        "queued": "queued",
+        "running": "running",
+        "succeeded": "succeeded",
+        "failed": "failed",
+        "cancelled": "cancelled",
+        "expired": "expired",
+    }
+    known: ClassVar[Mapping[str, str]] = {v: k for k, v in table.items()}
+    sequences: ClassVar[Mapping[str, tuple[str, ...]]] = {
+        "succeeded": ("queued", "running", "succeeded"),
+        "failed": ("queued", "running", "failed"),
+        "cancelled": ("queued", "cancelled"),
+        "expired": ("queued", "expired"),
+    }
+
+    # ---- identity ------------------------------------------------------------------------------
+
+    def new_id(self, n: int, created: float, model: str, salt: int) -> str:
+        """Return an id like ``cgt-20250612143512-4k2xq``."""
+        stamp = datetime.fromtimestamp(created, tz=UTC).strftime("%Y%m%d%H%M%S")
+        return f"cgt-{stamp}-{scramble(n, 5, _LOWER, salt)}"
+
+    def extra_attrs(self, n: int, created: float, salt: int, rng: random.Random) -> dict[str, Any]:
+        """Return the seed Ark reports for a task."""
+        return {"seed": rng.randrange(2**31)}
+
+    def default_error(self, status: str) -> dict[str, Any] | None:
+        """Return Ark's usual content-safety failure for a failed task."""
+        if status == "failed":
+            return {
+                "code": "OutputVideoSensitiveContentDetected",
+                "message": "The request failed because the output video may contain "
+                "sensitive information.",
+            }
+        return None
+
+    # ---- HTTP ----------------------------------------------------------------------------------
+
+    def check_auth(self, headers: Mapping[str, str], key: str) -> bool:
+        """Accept ``Authorization: Bearer KEY``."""
+        return credential(headers, "Bearer") == key
+
+    def _error(
+        self, status: int, ctx: Ctx, message: str, *, code: str | None = None, param: str = ""
+    ) -> Response:
+        default_code, kind = _ERRORS.get(status, ("InternalServiceError", "InternalServerError"))
+        text = f"{message} Request id: {ctx.request_id}" if ctx.request_id else message
+        body = {
+            "error": {"code": code or default_code, "message": text, "param": param, "type": kind}
+        }
+        return json_response(status, body)
+
+    def unauthorized(self, ctx: Ctx) -> Response:
+        """Answer 401 ``AuthenticationError``."""
+        return self._error(401, ctx, "The API key in the request is missing or invalid.")
+
+    def error_response(self, status: int, ctx: Ctx, message: str | None = None) -> Response:
+        """Answer with Ark's ``{"error": {code, message, param, type}}`` body."""
+        return self._error(status, ctx, message or f"The service returned HTTP {status}.")
+
+    def business_error(
+        self, code: int | str, ctx: Ctx, message: str | None = None, status: int = 200
+    ) -> Response:
+        """Answer with Ark's error body carrying ``code`` (Ark itself uses real HTTP codes)."""
+        return self._error(status, ctx, message or f"Error {code}.", code=str(code))
+
+    def handle(self, request: Request, ctx: Ctx) -> Response:
+        """Serve ``get`` (one task) and ``list``."""
+        if request.endpoint == "get":
+            task = ctx.store.get(request.task_id or "")
+            if task is None:
+                return self._error(
+                    404, ctx, f"The specified task {request.task_id} is not found.", param="id"
+                )
+            return Response(200, self.task_bytes(task, "task", ctx))
+        return self._list(request, ctx)
+
+    def _list(self, request: Request, ctx: Ctx) -> Response:
+        numbers: dict[str, int] = {}
+        for name in ("page_num", "page_size"):
+            raw = request.arg(name)
+            if raw is None:
+                numbers[name] = 1 if name == "page_num" else 10
+                continue
+            try:
+                value = int(raw)
+            except ValueError:
+                value = 0
+            if not 1 <= value <= 500:
+                return self._error(
+                    400,
+                    ctx,
+                    f"The parameter `{name}` specified in the request is not valid: "
+                    "it must be an integer between 1 and 500.",
+                    param=name,
+                )
+            numbers[name] = value
+        status = request.arg("filter.status")
+        if status is not None and status not in self.known:
+            return self._error(
+                400,
+                ctx,
+                "The parameter `filter.status` specified in the request is not valid.",
+                param="filter.status",
+            )
+        model = request.arg("filter.model")
+        ids = request.args("filter.task_ids")
+        limit = numbers["page_size"]
+        offset = (numbers["page_num"] - 1) * limit
+        since = ctx.now - ctx.list_window if ctx.list_window is not None else None
+        store = ctx.store
+        now = ctx.now
+
+        def keep(task: TaskRecord) -> bool:
+            if status is not None and task.phases[task.phase_index(now)].raw != status:
+                return False
+            return model is None or task.model == model
+
+        lo, hi = store.lower(since), store.upper(None)
+        if ids:
+            chosen = {t.key: t for i in ids if (t := store.get(i)) is not None}
+            matches = [
+                t
+                for _, t in sorted(chosen.items(), reverse=True)
+                if (since is None or t.created >= since) and keep(t)
+            ]
+            total, page = len(matches), matches[offset : offset + limit]
+        else:
+            filt: Callable[[TaskRecord], bool] | None = (
+                keep if status is not None or model is not None else None
+            )
+            total, page, _ = filtered_page(store, lo, hi, offset, limit, filt)
+        items = b",".join(self.task_bytes(t, "task", ctx) for t in page)
+        return Response(200, b'{"total":%d,"items":[%s]}' % (total, items))
+
+    # ---- rendering -----------------------------------------------------------------------------
+
+    def render(self, task: TaskRecord, view: str, index: int, ctx: Ctx) -> dict[str, Any]:
+        """Render Ark's task object."""
+        phase = task.phases[index]
+        updated, _, _ = phase_times(task, index)
+        attrs = task.attrs
+        resolution = attrs.get("resolution") or "720p"
+        width, height = _SIZES.get(resolution, (1280, 720))
+        fps = attrs.get("fps") or 24
+        duration = attrs.get("duration") or 5
+        succeeded = phase.status == "succeeded"
+        tokens = width * height * fps * duration // 1024 if succeeded else 0
+        obj: dict[str, Any] = {
+            "id": task.id,
+            "model": task.model,
+            "status": phase.raw,
+            "error": self.error_for(task, phase.status) if phase.status == "failed" else None,
+        }
+        if succeeded:
+            content = {"video_url": self.file_url(ctx, task, ".mp4")}
+            if attrs.get("return_last_frame", True):
+                content["last_frame_url"] = self.file_url(ctx, task, ".jpg")
+            obj["content"] = content
+        obj["usage"] = {"completion_tokens": tokens, "total_tokens": tokens}
+        obj["created_at"] = int(task.created)
+        obj["updated_at"] = int(updated)
+        obj["seed"] = attrs.get("seed", 0)
+        obj["resolution"] = resolution
+        obj["ratio"] = attrs.get("ratio") or "16:9"
+        obj["duration"] = duration
+        obj["framespersecond"] = fps
+        obj["service_tier"] = "default"
+        obj["execution_expires_after"] = 172800
+        obj.update(attrs.get("extra") or {})
+        return obj
+
+
+class VolcVendor(ArkVendor):
+    """The reseller's copy of Ark under ``/volc/v1/contents/generations/tasks``."""
+
+    name: ClassVar[str] = "volc"

@@ -1,0 +1,151 @@
+"""MiniMax Hailuo: ``/v1/query/video_generation`` and ``/v1/files/retrieve`` (errors in base_resp)."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from vtasks.testing._http import Request, Response, json_response
+from vtasks.testing._media import VIDEO_MP4
+from vtasks.testing._tasks import TaskRecord
+
+from ._base import Ctx, Vendor, credential, phase_times, scramble
+
+__all__ = ["MinimaxVendor"]
+
+_DIGITS = "0123456789"
+
+MESSAGES: dict[int, str] = {
+    0: "success",
+    1000: "unknown error",
+    1001: "request timeout",
+    1002: "rate limit exceeded(RPM)",
+    1004: "login fail: Please carry the API secret key in the 'Authorization' field of the "
+    "request header",
+    1008: "insufficient balance",
+    1013: "internal service error",
+    1024: "internal error",
+    1026: "input new_sensitive",
+    1027: "output new_sensitive",
+    1033: "system error",
+    1039: "rate limit exceeded(TPM)",
+    1041: "connection limit exceeded",
+    2013: "invalid params",
+    2049: "invalid api key",
+}
+
+_OK = {"status_code": 0, "status_msg": "success"}
+_SIZES = {"512P": (910, 512), "768P": (1366, 768), "1080P": (1920, 1080)}
+
+
+def _base_resp(code: int, message: str | None = None) -> dict[str, Any]:
+    return {"status_code": code, "status_msg": message or MESSAGES.get(code, "error")}
+
+
+class MinimaxVendor(Vendor):
+    """Query a video task and retrieve its file; every answer is HTTP 200 with ``base_resp``."""
+
+    name: ClassVar[str] = "minimax"
+    endpoints: ClassVar[frozenset[str]] = frozenset({"get", "files", "download"})
+    default_model: ClassVar[str] = "MiniMax-Hailuo-02"
+    table: ClassVar[Mapping[str, str]] = {
+        "queued": "Queueing",
+        "running": "Processing",
+        "succeeded": "Success",
+        "failed": "Fail",
+        "cancelled": "Fail",
+        "expired": "Fail",
+    }
+    known: ClassVar[Mapping[str, str]] = {
+        "Preparing": "queued",
+        "Queueing": "queued",
+        "Processing": "running",
+        "Success": "succeeded",
+        "Fail": "failed",
+    }
+    sequences: ClassVar[Mapping[str, tuple[str, ...]]] = {
+        "succeeded": ("Preparing", "Queueing", "Processing", "Success"),
+        "failed": ("Preparing", "Queueing", "Processing", "Fail"),
+        "cancelled": ("Preparing", "Queueing", "cancelled"),
+        "expired": ("Preparing", "Queueing", "expired"),
+    }
+
+    def new_id(self, n: int, created: float, model: str, salt: int) -> str:
+        """Return a numeric id like ``376843862716480``."""
+        return "3" + scramble(n, 14, _DIGITS, salt)
+
+    def extra_attrs(self, n: int, created: float, salt: int, rng: random.Random) -> dict[str, Any]:
+        """Give every task a numeric result file id (string form, as the query sends it)."""
+        return {"file_id": "4" + scramble(n, 14, _DIGITS, salt ^ 0x5A5A5A)}
+
+    def check_auth(self, headers: Mapping[str, str], key: str) -> bool:
+        """Accept ``Authorization: Bearer KEY``."""
+        return credential(headers, "Bearer") == key
+
+    def unauthorized(self, ctx: Ctx) -> Response:
+        """Answer HTTP 200 with ``base_resp.status_code`` 1004."""
+        return json_response(200, {"base_resp": _base_resp(1004)})
+
+    def error_response(self, status: int, ctx: Ctx, message: str | None = None) -> Response:
+        """Answer HTTP ``status`` with a ``base_resp`` error (1002 for 429, 1013 for 5xx)."""
+        code = 1002 if status == 429 else 1013 if status >= 500 else 1000
+        return json_response(status, {"base_resp": _base_resp(code, message)})
+
+    def business_error(
+        self, code: int | str, ctx: Ctx, message: str | None = None, status: int = 200
+    ) -> Response:
+        """Answer with ``base_resp {status_code: code}`` (e.g. 1002 rate limit)."""
+        number = int(code)
+        return json_response(status, {"base_resp": _base_resp(number, message)})
+
+    def handle(self, request: Request, ctx: Ctx) -> Response:
+        """Serve the task query and the file retrieval."""
+        if request.endpoint == "files":
+            return self._file(request, ctx)
+        task = ctx.store.get(request.arg("task_id") or "")
+        if task is None:
+            # Unconfirmed: what MiniMax sends for an unknown task id (2013 is its "invalid params").
+            return json_response(
+                200, {"task_id": request.arg("task_id") or "", "base_resp": _base_resp(2013)}
+            )
+        return Response(200, self.task_bytes(task, "task", ctx))
+
+    def _file(self, request: Request, ctx: Ctx) -> Response:
+        file_id = request.arg("file_id") or ""
+        task_id = ctx.store.files.get(file_id.strip())
+        task = ctx.store.get(task_id) if task_id is not None else None
+        if task is None or task.phases[task.phase_index(ctx.now)].status != "succeeded":
+            return json_response(200, {"file": None, "base_resp": _base_resp(2013)})
+        return Response(200, self.task_bytes(task, "file", ctx))
+
+    def render(self, task: TaskRecord, view: str, index: int, ctx: Ctx) -> dict[str, Any]:
+        """Render the query answer (view ``task``) or the file object (view ``file``)."""
+        phase = task.phases[index]
+        file_id: str = task.attrs["file_id"]
+        if view == "file":
+            _, _, finished = phase_times(task, index)
+            return {
+                "file": {
+                    "file_id": int(file_id),
+                    "bytes": len(VIDEO_MP4),
+                    "created_at": int(finished if finished is not None else task.created),
+                    "filename": "output.mp4",
+                    "purpose": "video_generation",
+                    "download_url": self.file_url(ctx, task, ".mp4"),
+                },
+                "base_resp": _OK,
+            }
+        obj: dict[str, Any] = {"task_id": task.id, "status": phase.raw}
+        if phase.status == "succeeded":
+            width, height = _SIZES.get(task.attrs.get("resolution") or "1080P", (1920, 1080))
+            obj["file_id"] = file_id
+            obj["video_width"] = task.attrs.get("width") or width
+            obj["video_height"] = task.attrs.get("height") or height
+        base = _OK
+        error = task.error
+        if phase.status == "failed" and error is not None and str(error.get("code")).isdigit():
+            base = _base_resp(int(error["code"]), error.get("message"))
+        obj["base_resp"] = base
+        obj.update(task.attrs.get("extra") or {})
+        return obj

@@ -1,0 +1,130 @@
+"""The reseller's "unified video format" query for Google Veo (``GET /v1/video/query``)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from vtasks.testing._http import Request, Response, json_response
+from vtasks.testing._tasks import TaskRecord
+
+from ._base import Ctx, Vendor, credential, phase_times, scramble
+
+__all__ = ["VeoVendor"]
+
+_ALNUM = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+# HTTP status -> error.code. The reseller's error body is undocumented: this shape is a guess.
+_CODES: dict[int, str] = {
+    400: "invalid_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "task_not_found",
+    429: "rate_limit_exceeded",
+    500: "internal_error",
+    502: "bad_gateway",
+    503: "service_unavailable",
+}
+
+
+class VeoVendor(Vendor):
+    """``GET /v1/video/query?id=ID`` with Bearer auth; no list endpoint."""
+
+    name: ClassVar[str] = "veo"
+    endpoints: ClassVar[frozenset[str]] = frozenset({"get", "download"})
+    default_model: ClassVar[str] = "veo3.1-fast"
+    table: ClassVar[Mapping[str, str]] = {
+        "queued": "pending",
+        "running": "processing",
+        "succeeded": "completed",
+        "failed": "failed",
+        "cancelled": "failed",
+        "expired": "failed",
+    }
+    known: ClassVar[Mapping[str, str]] = {
+        "pending": "queued",
+        "processing": "running",
+        "completed": "succeeded",
+        "failed": "failed",
+        "error": "failed",
+        "image_downloading": "running",
+        "video_generating": "running",
+        "video_generation_completed": "running",
+        "video_generation_failed": "failed",
+        "video_upsampling": "running",
+        "video_upsampling_completed": "running",
+        "video_upsampling_failed": "failed",
+    }
+    sequences: ClassVar[Mapping[str, tuple[str, ...]]] = {
+        "succeeded": ("pending", "processing", "completed"),
+        "failed": ("pending", "processing", "failed"),
+        "cancelled": ("pending", "cancelled"),
+        "expired": ("pending", "processing", "expired"),
+    }
+    detailed_sequences: ClassVar[Mapping[str, tuple[str, ...]]] = {
+        "succeeded": (
+            "pending",
+            "image_downloading",
+            "video_generating",
+            "video_generation_completed",
+            "video_upsampling",
+            "video_upsampling_completed",
+            "completed",
+        ),
+        "failed": ("pending", "image_downloading", "video_generating", "video_generation_failed"),
+        "cancelled": ("pending", "cancelled"),
+        "expired": ("pending", "video_generating", "expired"),
+    }
+
+    def new_id(self, n: int, created: float, model: str, salt: int) -> str:
+        """Return an id like ``veo3.1-fast:1760545785-euexscdeL8``."""
+        return f"{model}:{int(created)}-{scramble(n, 10, _ALNUM, salt)}"
+
+    def check_auth(self, headers: Mapping[str, str], key: str) -> bool:
+        """Accept ``Authorization: Bearer KEY``."""
+        return credential(headers, "Bearer") == key
+
+    def _error(self, status: int, message: str, code: str | None = None) -> Response:
+        body = {"error": {"code": code or _CODES.get(status, "upstream_error"), "message": message}}
+        return json_response(status, body)
+
+    def unauthorized(self, ctx: Ctx) -> Response:
+        """Answer 401 with ``{"error": {"code": "unauthorized", ...}}`` (shape guessed)."""
+        return self._error(401, "Invalid or missing API key.")
+
+    def error_response(self, status: int, ctx: Ctx, message: str | None = None) -> Response:
+        """Answer with ``{"error": {code, message}}``."""
+        return self._error(status, message or f"The service returned HTTP {status}.")
+
+    def business_error(
+        self, code: int | str, ctx: Ctx, message: str | None = None, status: int = 200
+    ) -> Response:
+        """Answer with ``{"error": {code, message}}`` under HTTP ``status``."""
+        return self._error(status, message or f"Error {code}.", str(code))
+
+    def handle(self, request: Request, ctx: Ctx) -> Response:
+        """Serve the single-task query."""
+        task_id = request.arg("id")
+        if not task_id:
+            return self._error(400, "The query parameter `id` is required.")
+        task = ctx.store.get(task_id)
+        if task is None:
+            return self._error(404, f"Task {task_id} not found.")
+        return Response(200, self.task_bytes(task, "task", ctx))
+
+    def render(self, task: TaskRecord, view: str, index: int, ctx: Ctx) -> dict[str, Any]:
+        """Render ``{id, status, video_url, enhanced_prompt, status_update_time}``."""
+        phase = task.phases[index]
+        updated, _, _ = phase_times(task, index)
+        done = phase.status == "succeeded"
+        obj: dict[str, Any] = {
+            "id": task.id,
+            "status": phase.raw,
+            "video_url": self.file_url(ctx, task, ".mp4") if done else None,
+            "enhanced_prompt": task.prompt or "",
+            "status_update_time": int(updated * 1000),
+        }
+        if phase.status == "failed" and task.error is not None:
+            obj["error"] = {"code": task.error.get("code"), "message": task.error.get("message")}
+        obj.update(task.attrs.get("extra") or {})
+        return obj

@@ -1,0 +1,307 @@
+"""Vidu enterprise API: ``GET /ent/v2/tasks`` (list) and ``GET /ent/v2/tasks/{id}/creations``."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import random
+from collections.abc import Iterable, Mapping
+from typing import Any, ClassVar
+
+from vtasks.testing._http import Request, Response, dumps, json_response
+from vtasks.testing._tasks import TaskRecord
+from vtasks.testing._timefmt import iso_go, parse_rfc3339
+
+from ._base import Ctx, Vendor, credential, scramble
+
+__all__ = ["ViduVendor", "decode_token", "encode_token"]
+
+_DIGITS = "0123456789"
+
+# HTTP status -> reason (the Kratos-style body {code, reason, message, metadata} is unconfirmed).
+_REASONS: dict[int, str] = {
+    400: "BadRequest",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "TaskNotFound",
+    409: "Conflict",
+    429: "TooManyRequests",
+    499: "Canceled",
+    500: "InternalServiceFailure",
+    502: "BadGateway",
+    503: "ServiceUnavailable",
+}
+
+_SIZES = {"360p": (640, 360), "540p": (960, 540), "720p": (1280, 720), "1080p": (1920, 1080)}
+
+ERR_CODES = {"cancelled": "UserCancelled", "expired": "TaskExpired"}
+"""``err_code`` for tasks the simulator marks cancelled / expired (``TaskExpired`` is invented)."""
+
+
+def encode_token(key: tuple[float, int]) -> str:
+    """Encode a keyset position (creation time, insertion order) as an opaque page token."""
+    raw = f"{key[0]!r}|{key[1]}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_token(token: str) -> tuple[float, int]:
+    """Decode :func:`encode_token`'s output.
+
+    Raises:
+        ValueError: If ``token`` was not made by :func:`encode_token`.
+    """
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
+        created, seq = raw.split("|")
+        return float(created), int(seq)
+    except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
+        raise ValueError("invalid page token") from exc
+
+
+class ViduVendor(Vendor):
+    """Vidu's task list (page number or page token) and per-task creations."""
+
+    name: ClassVar[str] = "vidu"
+    endpoints: ClassVar[frozenset[str]] = frozenset({"get", "list", "download"})
+    status_key: ClassVar[str] = "state"
+    default_model: ClassVar[str] = "viduq1"
+    table: ClassVar[Mapping[str, str]] = {
+        "queued": "queueing",
+        "running": "processing",
+        "succeeded": "success",
+        "failed": "failed",
+        "cancelled": "failed",
+        "expired": "failed",
+    }
+    known: ClassVar[Mapping[str, str]] = {
+        "created": "queued",
+        "queueing": "queued",
+        "processing": "running",
+        "success": "succeeded",
+        "failed": "failed",
+    }
+    sequences: ClassVar[Mapping[str, tuple[str, ...]]] = {
+        "succeeded": ("created", "queueing", "processing", "success"),
+        "failed": ("created", "queueing", "processing", "failed"),
+        "cancelled": ("created", "queueing", "cancelled"),
+        "expired": ("created", "queueing", "expired"),
+    }
+
+    def new_id(self, n: int, created: float, model: str, salt: int) -> str:
+        """Return a numeric id like ``850452339872035812``."""
+        return "8" + scramble(n, 17, _DIGITS, salt)
+
+    def extra_attrs(self, n: int, created: float, salt: int, rng: random.Random) -> dict[str, Any]:
+        """Give every task a creation id and a credit cost."""
+        return {"creation_id": "9" + scramble(n, 17, _DIGITS, salt ^ 0x3C3C3C), "credits": 20}
+
+    def default_error(self, status: str) -> dict[str, Any] | None:
+        """Return the ``err_code`` of a failed task when none was given."""
+        if status == "failed":
+            return {"code": "CreationPolicyViolation", "message": "creation policy violation"}
+        return None
+
+    # ---- HTTP ----------------------------------------------------------------------------------
+
+    def check_auth(self, headers: Mapping[str, str], key: str) -> bool:
+        """Accept ``Authorization: Token KEY`` (not Bearer)."""
+        return credential(headers, "Token") == key
+
+    def _error(self, status: int, message: str, reason: str | None = None) -> Response:
+        body = {
+            "code": status,
+            "reason": reason or _REASONS.get(status, "InternalServiceFailure"),
+            "message": message,
+            "metadata": {},
+        }
+        return json_response(status, body)
+
+    def unauthorized(self, ctx: Ctx) -> Response:
+        """Answer 401 ``Unauthorized``."""
+        return self._error(401, "invalid or missing api key")
+
+    def error_response(self, status: int, ctx: Ctx, message: str | None = None) -> Response:
+        """Answer with ``{code, reason, message, metadata}``."""
+        return self._error(status, message or f"the service returned HTTP {status}")
+
+    def business_error(
+        self, code: int | str, ctx: Ctx, message: str | None = None, status: int = 200
+    ) -> Response:
+        """Answer with the error body; a string ``code`` is the reason, a number the body code."""
+        if isinstance(code, int):
+            body = {
+                "code": code,
+                "reason": _REASONS.get(code, "InternalServiceFailure"),
+                "message": message or f"error {code}",
+                "metadata": {},
+            }
+            return json_response(status, body)
+        return self._error(status, message or code, reason=code)
+
+    def handle(self, request: Request, ctx: Ctx) -> Response:
+        """Serve the list and the creations of one task."""
+        if request.endpoint == "get":
+            task = ctx.store.get(request.task_id or "")
+            if task is None:
+                return self._error(404, f"task {request.task_id} not found")
+            return Response(200, self.task_bytes(task, "creations", ctx))
+        return self._list(request, ctx)
+
+    def _list(self, request: Request, ctx: Ctx) -> Response:
+        size_text = request.arg("pager.pagesz")
+        page_text = request.arg("pager.page")
+        try:
+            size = int(size_text) if size_text not in (None, "") else 10
+        except ValueError:
+            return self._error(400, "pager.pagesz must be an integer", "FieldInvalid")
+        if not 1 <= size <= 100:
+            return self._error(400, f"page size {size} out of range [1, 100]", "PageSizeOutOfRange")
+        try:
+            page = int(page_text) if page_text not in (None, "") else 0
+        except ValueError:
+            page = -1
+        if page < 0:
+            return self._error(400, "pager.page must be an integer >= 0", "FieldInvalid")
+        bounds: list[float | None] = []
+        for name in ("created_at.from", "created_at.to"):
+            text = request.arg(name)
+            if not text:
+                bounds.append(None)
+                continue
+            try:
+                bounds.append(parse_rfc3339(text))
+            except ValueError:
+                return self._error(400, f"{name} must be an RFC 3339 time", "FieldInvalid")
+        since, until = bounds
+        if since is None and ctx.list_window is not None:
+            since = ctx.now - ctx.list_window
+        store = ctx.store
+        lo, hi = store.lower(since), store.upper(until)
+        offset = page * size
+        token = request.arg("pager.page_token")
+        if token:
+            try:
+                hi = min(hi, store.position(decode_token(token)))
+            except ValueError:
+                return self._error(400, "invalid pager.page_token", "FieldInvalid")
+            offset = 0
+        keep = self._filter(request, ctx)
+        ids = request.args("task_ids")
+        candidates: Iterable[TaskRecord]
+        if ids:
+            chosen = {t.key: t for i in ids if (t := store.get(i)) is not None}
+            candidates = [
+                t
+                for k, t in sorted(chosen.items(), reverse=True)
+                if store.position(k) in range(lo, hi)
+            ]
+        elif keep is None:
+            candidates = store.page(lo, hi, offset, size + 1)
+            offset = 0
+        else:
+            candidates = store.newest(lo, hi)
+        chunk: list[TaskRecord] = []
+        skipped = 0
+        for task in candidates:
+            if keep is not None and not keep(task):
+                continue
+            if skipped < offset:
+                skipped += 1
+                continue
+            chunk.append(task)
+            if len(chunk) > size:
+                break
+        more = len(chunk) > size
+        chunk = chunk[:size]
+        next_token = encode_token(chunk[-1].key) if more and chunk else ""
+        items = b",".join(self.task_bytes(t, "list", ctx) for t in chunk)
+        return Response(200, b'{"next_page_token":%s,"tasks":[%s]}' % (dumps(next_token), items))
+
+    def _filter(self, request: Request, ctx: Ctx) -> Any:
+        templates = set(request.args("templates"))
+        versions = set(request.args("model_versions"))
+        resolutions = set(request.args("resolutions"))
+        states = set(request.args("states"))
+        if not (templates or versions or resolutions or states):
+            return None
+        now = ctx.now
+
+        def keep(task: TaskRecord) -> bool:
+            if templates and task.attrs.get("template") not in templates:
+                return False
+            if (
+                versions
+                and task.model not in versions
+                and task.model.removeprefix("vidu") not in versions
+            ):
+                return False
+            if resolutions and (task.attrs.get("resolution") or "1080p") not in resolutions:
+                return False
+            return not states or task.phases[task.phase_index(now)].raw in states
+
+        return keep
+
+    # ---- rendering -----------------------------------------------------------------------------
+
+    def render(self, task: TaskRecord, view: str, index: int, ctx: Ctx) -> dict[str, Any]:
+        """Render a list entry (view ``list``) or the creations answer (view ``creations``)."""
+        phase = task.phases[index]
+        attrs = task.attrs
+        err_code = ERR_CODES.get(phase.status, "")
+        if phase.status == "failed":
+            err_code = str((self.error_for(task, "failed") or {}).get("code", ""))
+        creations: list[dict[str, Any]] = []
+        resolution = attrs.get("resolution") or "1080p"
+        if phase.status == "succeeded":
+            creation: dict[str, Any] = {
+                "id": attrs["creation_id"],
+                "url": self.file_url(ctx, task, ".mp4"),
+                "cover_url": self.file_url(ctx, task, ".jpg"),
+                "watermarked_url": self.file_url(ctx, task, "-wm.mp4"),
+            }
+            if view == "list":
+                width, height = _SIZES.get(resolution, (1920, 1080))
+                creation["moderation_url"] = []
+                creation["video"] = {
+                    "duration": float(attrs.get("duration") or 5),
+                    "fps": attrs.get("fps") or 24,
+                    "resolution": {
+                        "width": attrs.get("width") or width,
+                        "height": attrs.get("height") or height,
+                    },
+                }
+            creations.append(creation)
+        credits = attrs.get("credits", 20) if phase.status == "succeeded" else 0
+        if view == "creations":
+            obj: dict[str, Any] = {
+                "id": task.id,
+                "state": phase.raw,
+                "err_code": err_code,
+                "credits": credits,
+                "payload": attrs.get("payload", ""),
+                "bgm": bool(attrs.get("bgm", False)),
+                "off_peak": bool(attrs.get("off_peak", False)),
+                "creations": creations,
+            }
+        else:
+            template = attrs.get("template")
+            obj = {"id": task.id, "type": "template" if template else "text2video"}
+            if template:
+                obj["template"] = template
+            obj.update(
+                {
+                    "model": task.model,
+                    "prompt": task.prompt or "",
+                    "images": [],
+                    "duration": attrs.get("duration") or 5,
+                    "resolution": resolution,
+                    "aspect_ratio": attrs.get("ratio") or "16:9",
+                    "state": phase.raw,
+                    "creations": creations,
+                    "created_at": iso_go(task.created),
+                    "credits": credits,
+                    "err_code": err_code,
+                }
+            )
+        obj.update(attrs.get("extra") or {})
+        return obj
