@@ -14,7 +14,6 @@ import math
 import random
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 
 import attrs
 
@@ -81,6 +80,9 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
     else:
         # float() also accepts "nan" and "inf": not delays.
         return max(seconds, 0.0) if math.isfinite(seconds) else None
+    # Imported here: HTTP dates are rare, and email.utils pulls in socket & co.
+    from email.utils import parsedate_to_datetime
+
     try:
         when = parsedate_to_datetime(text)
     except (TypeError, ValueError, IndexError, OverflowError):
