@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, datetime, timedelta
-from typing import Literal
+from typing import Literal, SupportsFloat
 
 __all__ = [
     "MILLIS_THRESHOLD",
@@ -56,13 +56,12 @@ def _number(value: object) -> int | float | None:
     real-number types (``Decimal``, numpy scalars) via ``float()``. Booleans are not
     numbers here: ``True`` is never a timestamp.
     """
-    kind = type(value)
-    if kind is int:
-        return value  # type: ignore[return-value]  # narrowed by the exact type check
-    if kind is float:
-        return value if math.isfinite(value) else None  # type: ignore[return-value, arg-type]
-    if kind is bool or value is None:
+    if value is None or isinstance(value, bool):
         return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
     if isinstance(value, (str, bytes)):
         text = value.strip()
         if not text or len(text) > 32:
@@ -76,11 +75,11 @@ def _number(value: object) -> int | float | None:
         except ValueError:
             return None
         return number if math.isfinite(number) else None
-    if isinstance(value, int):  # int subclasses (IntEnum, ...), but not bool (handled above)
-        return int(value)
+    if not isinstance(value, SupportsFloat):  # Decimal, numpy scalars, ... pass
+        return None
     try:
-        number = float(value)  # type: ignore[arg-type]  # Decimal, numpy scalars, ...
-    except (TypeError, ValueError, OverflowError):
+        number = float(value)
+    except (TypeError, ValueError, OverflowError):  # e.g. Decimal("sNaN")
         return None
     return number if math.isfinite(number) else None
 
