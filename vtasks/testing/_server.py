@@ -199,6 +199,8 @@ class LoopbackServer:
         other_origin: bool = False,
     ) -> None:
         self._server = _Server((host, port), simulator, other_origin)
+        self._server.timeout = None
+        self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
 
     @property
@@ -212,18 +214,35 @@ class LoopbackServer:
 
     def start(self) -> None:
         """Start serving on a daemon thread."""
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            daemon=True,
-            name="vtasks-fake-server",
-        )
+        self._stopping.clear()
+        self._thread = threading.Thread(target=self._loop, daemon=True, name="vtasks-fake-server")
         self._thread.start()
+
+    def _loop(self) -> None:
+        # handle_request() blocks until a connection arrives; stop() sets the flag and then
+        # connects once itself, so the loop wakes at once instead of polling.
+        while not self._stopping.is_set():
+            try:
+                self._server.handle_request()
+            except OSError:
+                break
+
+    def _poke(self) -> None:
+        host, port = self._server.server_address[:2]
+        target = "127.0.0.1" if host in ("0.0.0.0", "") else str(host)  # noqa: S104
+        if target == "::":
+            target = "::1"
+        try:
+            socket.create_connection((target, int(port)), timeout=1.0).close()
+        except OSError:
+            with contextlib.suppress(OSError):
+                self._server.socket.shutdown(socket.SHUT_RDWR)
 
     def stop(self, timeout: float = 5.0) -> None:
         """Stop accepting, close every connection and join every thread."""
+        self._stopping.set()
         if self._thread is not None:
-            self._server.shutdown()
+            self._poke()
             self._thread.join(timeout)
             self._thread = None
         self._server.server_close()

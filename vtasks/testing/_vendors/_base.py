@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import math
 import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -201,16 +203,28 @@ def _child(node: Any, part: str) -> Any:
 
 
 def scramble(n: int, digits: int, alphabet: str, salt: int) -> str:
-    """Map ``n`` to a fixed-width string, injectively for ``n < len(alphabet) ** digits``."""
-    base = len(alphabet)
-    space = base**digits
-    # 7_777_777 shares no factor with 2, 3 or 5, hence is invertible modulo 10**k, 16**k and 36**k.
-    value = (n * 7_777_777 + salt) % space
+    """Map ``n`` to a fixed-width, random-looking string, injectively for ``n < len(alphabet) ** digits``."""
+    space = len(alphabet) ** digits
+    value = ((n + salt) * _multiplier(space)) % space
+    if alphabet == "0123456789":
+        return f"{value:0{digits}d}"
+    if alphabet == "0123456789abcdef":
+        return f"{value:0{digits}x}"
     out = []
     for _ in range(digits):
-        value, r = divmod(value, base)
+        value, r = divmod(value, len(alphabet))
         out.append(alphabet[r])
     return "".join(reversed(out))
+
+
+@functools.cache
+def _multiplier(space: int) -> int:
+    # A multiplier near space / golden ratio spreads consecutive n across the whole space; being
+    # coprime with the space keeps n -> n * m (mod space) a bijection.
+    m = int(space * 0.6180339887498949) | 1
+    while math.gcd(m, space) != 1:
+        m += 2
+    return m
 
 
 def phase_times(task: TaskRecord, index: int) -> tuple[float, float | None, float | None]:

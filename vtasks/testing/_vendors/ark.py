@@ -31,6 +31,12 @@ _ERRORS: dict[int, tuple[str, str]] = {
 _SIZES = {"480p": (864, 480), "720p": (1280, 720), "1080p": (1920, 1080)}
 
 
+def _ark_error(error: dict[str, Any] | None) -> dict[str, str] | None:
+    if error is None:
+        return None
+    return {"code": str(error.get("code") or ""), "message": str(error.get("message") or "")}
+
+
 class ArkVendor(Vendor):
     """Ark's ``/api/v3/contents/generations/tasks`` list and get."""
 
@@ -190,7 +196,9 @@ class ArkVendor(Vendor):
             "id": task.id,
             "model": task.model,
             "status": phase.raw,
-            "error": self.error_for(task, phase.status) if phase.status == "failed" else None,
+            "error": _ark_error(self.error_for(task, phase.status))
+            if phase.status == "failed"
+            else None,
         }
         if succeeded:
             content = {"video_url": self.file_url(ctx, task, ".mp4")}

@@ -125,6 +125,6 @@ class VeoVendor(Vendor):
             "status_update_time": int(updated * 1000),
         }
         if phase.status == "failed" and task.error is not None:
-            obj["error"] = {"code": task.error.get("code"), "message": task.error.get("message")}
+            obj["error"] = {k: v for k, v in task.error.items() if v is not None}
         obj.update(task.attrs.get("extra") or {})
         return obj
