@@ -1,4 +1,94 @@
-"""vtasks: one interface to the video-generation task APIs of several providers."""
+"""vtasks: ask AI video-generation providers what became of a task, through one interface.
+
+::
+
+    import vtasks
+
+    with vtasks.Client("ark") as client:          # key from VTASKS_ARK_API_KEY
+        task = client.wait_for_task("cgt-2025...")
+        print(task.status, task.video_url)
+
+Everything public is importable from here; the modules behind it are private. ``Client`` and
+``AsyncClient`` (which need httpx and the generated clients) load on first use, so that
+``import vtasks`` stays fast.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ._config import PROVIDER_INFO, PROVIDERS, ProviderInfo
+from ._exceptions import (
+    APIConnectionError,
+    APIError,
+    APITimeoutError,
+    AuthenticationError,
+    ConfigurationError,
+    DownloadError,
+    DownloadExistsError,
+    InvalidRequestError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+    ResponseError,
+    ServerError,
+    UnsupportedOperation,
+    VTasksError,
+    WaitTimeout,
+)
+from ._models import TERMINAL_STATUSES, Task, TaskStatus
+from ._retry import PollSchedule, RetryPolicy
+
+if TYPE_CHECKING:
+    from ._async_client import AsyncClient
+    from ._client import Client
 
 __version__ = "0.1.0"
-__all__ = ["__version__"]
+
+__all__ = [
+    "PROVIDERS",
+    "PROVIDER_INFO",
+    "TERMINAL_STATUSES",
+    "APIConnectionError",
+    "APIError",
+    "APITimeoutError",
+    "AsyncClient",
+    "AuthenticationError",
+    "Client",
+    "ConfigurationError",
+    "DownloadError",
+    "DownloadExistsError",
+    "InvalidRequestError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "PollSchedule",
+    "ProviderInfo",
+    "RateLimitError",
+    "ResponseError",
+    "RetryPolicy",
+    "ServerError",
+    "Task",
+    "TaskStatus",
+    "UnsupportedOperation",
+    "VTasksError",
+    "WaitTimeout",
+    "__version__",
+]
+
+_LAZY = {"Client": "._client", "AsyncClient": "._async_client"}
+
+
+def __getattr__(name: str) -> Any:
+    """Load ``Client`` and ``AsyncClient`` (and httpx with them) only when first used."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'vtasks' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

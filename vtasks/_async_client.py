@@ -1,0 +1,355 @@
+"""``AsyncClient``: the asyncio driver of the shared flows (:mod:`vtasks._flows`).
+
+Identical decisions to :class:`vtasks.Client` (they live in the flows and in ``BaseClient``); only
+the waiting differs: requests of one step run concurrently, bounded by ``max_concurrency``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import os
+import time
+from collections.abc import AsyncIterator, Callable, Iterable
+from datetime import datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any, TypeVar
+
+import httpx
+
+from . import _download as dl
+from ._base_client import DEFAULT_TIMEOUT, BaseClient, Clock, SystemClock, advance, check_id
+from ._exceptions import DownloadError, ResponseError, VTasksError
+from ._flows import (
+    Fetch,
+    Flow,
+    Sleep,
+    get_task_flow,
+    get_tasks_flow,
+    list_flow,
+    wait_for_task_flow,
+    wait_for_tasks_flow,
+)
+from ._models import Task
+from ._providers import Request
+from ._query import make_list_query
+from ._retry import PollSchedule, RetryPolicy, parse_retry_after
+
+__all__ = ["AsyncClient"]
+
+_T = TypeVar("_T")
+
+
+class AsyncClient(BaseClient):
+    """An asyncio client for one provider; the same methods as :class:`vtasks.Client`, awaited.
+
+    ``list_tasks`` and ``wait_for_tasks`` return async iterators. Arguments are those of
+    :class:`vtasks.Client`; ``http_client`` is an ``httpx.AsyncClient``, and the clock's ``sleep``
+    may be a plain function or a coroutine function.
+    """
+
+    def __init__(
+        self,
+        provider: str,
+        *,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        timeout: float | None = DEFAULT_TIMEOUT,
+        max_retries: int = 3,
+        http_client: httpx.AsyncClient | None = None,
+        retry_policy: RetryPolicy | None = None,
+        poll_schedule: PollSchedule | None = None,
+        max_concurrency: int = 8,
+        clock: Clock | None = None,
+    ) -> None:
+        super().__init__(
+            provider,
+            api_key=api_key,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            retry_policy=retry_policy,
+            poll_schedule=poll_schedule,
+            max_concurrency=max_concurrency,
+            clock=clock,
+        )
+        self._owns_http = http_client is None
+        self._http = http_client or httpx.AsyncClient(timeout=timeout, follow_redirects=False)
+        self._limit: asyncio.Semaphore | None = None
+
+    # -- lifecycle --------------------------------------------------------------------------
+
+    async def aclose(self) -> None:
+        """Close the connection pool (unless it is the caller's own ``http_client``)."""
+        if self._owns_http:
+            await self._http.aclose()
+
+    async def close(self) -> None:
+        """Alias of :meth:`aclose`, matching ``Client.close``."""
+        await self.aclose()
+
+    async def __aenter__(self) -> AsyncClient:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    # -- public operations ------------------------------------------------------------------
+
+    async def get_task(self, task_id: str) -> Task:
+        """Fetch one task (see :meth:`vtasks.Client.get_task`)."""
+        return await self._run(get_task_flow(self._adapter, check_id(task_id)))
+
+    async def get_tasks(self, task_ids: Iterable[str]) -> list[Task]:
+        """Fetch many tasks, batched by id filter or concurrently (see :meth:`vtasks.Client.get_tasks`)."""
+        ids = [check_id(task_id) for task_id in task_ids]
+        return await self._run(get_tasks_flow(self._adapter, ids)) if ids else []
+
+    def list_tasks(
+        self,
+        *,
+        status: Any = None,
+        created_after: datetime | None = None,
+        created_before: datetime | None = None,
+        task_ids: Iterable[str] | None = None,
+        page_size: int | None = None,
+        limit: int | None = None,
+    ) -> AsyncIterator[Task]:
+        """Iterate over the provider's tasks; later pages are fetched concurrently once known.
+
+        See :meth:`vtasks.Client.list_tasks`.
+        """
+        query = make_list_query(
+            self._adapter,
+            status=status,
+            created_after=created_after,
+            created_before=created_before,
+            task_ids=task_ids,
+            page_size=page_size,
+            limit=limit,
+        )
+        return self._iterate(list_flow(self._adapter, query, concurrency=self.max_concurrency))
+
+    async def wait_for_task(
+        self,
+        task_id: str,
+        *,
+        timeout: float = 600.0,
+        poll_interval: float | None = None,
+        on_poll: Callable[[Task], None] | None = None,
+    ) -> Task:
+        """Poll until the task is terminal (see :meth:`vtasks.Client.wait_for_task`)."""
+        flow = wait_for_task_flow(
+            self._adapter,
+            check_id(task_id),
+            timeout=timeout,
+            schedule=self.schedule(poll_interval),
+            now=self.clock.now,
+            on_poll=on_poll,
+        )
+        return await self._run(flow)
+
+    def wait_for_tasks(
+        self, task_ids: Iterable[str], *, timeout: float = 600.0, poll_interval: float | None = None
+    ) -> AsyncIterator[Task]:
+        """Yield each task as it finishes (see :meth:`vtasks.Client.wait_for_tasks`)."""
+        ids = [check_id(task_id) for task_id in task_ids]
+        flow = wait_for_tasks_flow(
+            self._adapter,
+            ids,
+            timeout=timeout,
+            schedule=self.schedule(poll_interval),
+            now=self.clock.now,
+        )
+        return self._iterate(flow)
+
+    async def download(
+        self,
+        task_or_id: Task | str,
+        path: str | os.PathLike[str],
+        *,
+        overwrite: bool = False,
+        on_progress: dl.ProgressCallback | None = None,
+    ) -> Path:
+        """Download a task's video to ``path`` (see :meth:`vtasks.Client.download`)."""
+        task = task_or_id if isinstance(task_or_id, Task) else await self.get_task(task_or_id)
+        url = dl.video_url_of(task)
+        target = dl.prepare_target(path, overwrite=overwrite, task=task)
+        request = Request(endpoint="download", method="GET", path="", task_ids=(task.id,))
+        started = self.clock.now()
+        attempt = 0
+        while True:
+            try:
+                return await self._download_once(
+                    url, target, overwrite=overwrite, task=task, on_progress=on_progress
+                )
+            except VTasksError as failure:
+                delay = (
+                    None
+                    if isinstance(failure, DownloadError)
+                    else self._retry_delay(failure, attempt, started)
+                )
+                if delay is None:
+                    raise
+            except httpx.HTTPError as exc:
+                transport = self._transport_error(exc, request)
+                delay = self._retry_delay(transport, attempt, started)
+                if delay is None:
+                    raise DownloadError(
+                        f"download of task {task.id} failed: {transport}",
+                        path=target,
+                        task_id=task.id,
+                        provider=task.provider,
+                    ) from exc
+            await self._sleep(delay)
+            attempt += 1
+
+    # -- driving flows ----------------------------------------------------------------------
+
+    async def _sleep(self, seconds: float) -> None:
+        if isinstance(self.clock, SystemClock):
+            # The default clock's time.sleep would block the event loop: sleep the asyncio way.
+            await asyncio.sleep(seconds)
+            return
+        result = self.clock.sleep(seconds)
+        if inspect.isawaitable(result):
+            await result
+
+    async def _run(self, flow: Flow[_T]) -> _T:
+        """Drive a flow that emits nothing; return its result."""
+        value: Any = None
+        try:
+            while True:
+                step = advance(flow, value, self.provider)
+                if isinstance(step, Fetch):
+                    value = await self._fetch(step.requests)
+                elif isinstance(step, Sleep):
+                    await self._sleep(step.seconds)
+                    value = None
+                else:  # pragma: no cover - flows given to _run never emit
+                    raise TypeError(f"unexpected step {step!r}")
+        except StopIteration as stop:
+            result: _T = stop.value
+            return result
+        finally:
+            flow.close()
+
+    async def _iterate(self, flow: Flow[None]) -> AsyncIterator[Task]:
+        """Drive a flow lazily, yielding the tasks it emits."""
+        value: Any = None
+        try:
+            while True:
+                step = advance(flow, value, self.provider)
+                value = None
+                if isinstance(step, Fetch):
+                    value = await self._fetch(step.requests)
+                elif isinstance(step, Sleep):
+                    await self._sleep(step.seconds)
+                else:
+                    for task in step.tasks:
+                        yield task
+        except StopIteration:
+            return
+        finally:
+            flow.close()
+
+    async def _fetch(self, requests: tuple[Request, ...]) -> list[Any]:
+        if len(requests) == 1:
+            return [await self._send(requests[0])]
+        if self._limit is None:
+            self._limit = asyncio.Semaphore(self.max_concurrency)
+        limit = self._limit
+
+        async def bounded(request: Request) -> Any:
+            async with limit:
+                return await self._send(request)
+
+        return list(await asyncio.gather(*(bounded(r) for r in requests)))
+
+    async def _send(self, request: Request) -> Any:
+        """Send one request with retries; return its payload, or the error it ended with."""
+        started = self.clock.now()
+        attempt = 0
+        while True:
+            response: httpx.Response | None = None
+            perf = time.perf_counter()
+            url = self._url(request)
+            try:
+                response = await self._send_following_redirects(request, url)
+                self._log(request, url, response.status_code, perf, attempt)
+                return self._decode(request, response)
+            except VTasksError as exc:
+                error = exc
+            except httpx.HTTPError as exc:
+                error = self._transport_error(exc, request)
+                self._log(request, url, type(exc).__name__, perf, attempt)
+            retry_after = (
+                parse_retry_after(response.headers.get("retry-after"))
+                if response is not None
+                else None
+            )
+            delay = self._retry_delay(error, attempt, started, retry_after)
+            if delay is None:
+                return error
+            await self._sleep(delay)
+            attempt += 1
+
+    async def _send_following_redirects(self, request: Request, url: str) -> httpx.Response:
+        params: Any = request.params
+        hops = 0
+        while True:
+            built = self._build(self._http, request.method, url, params)
+            response = await self._http.send(built, follow_redirects=False)
+            target = self._redirect(response, hops)
+            if target is None:
+                return response
+            await response.aclose()
+            url, params, hops = target, None, hops + 1
+
+    async def _download_once(
+        self,
+        url: str,
+        target: Path,
+        *,
+        overwrite: bool,
+        task: Task,
+        on_progress: dl.ProgressCallback | None,
+    ) -> Path:
+        fd, temporary = dl.open_temporary(target)
+        try:
+            with os.fdopen(fd, "wb") as file:
+                async with self._http.stream(
+                    "GET",
+                    url,
+                    follow_redirects=True,
+                    timeout=self.timeout if self.timeout else httpx.USE_CLIENT_DEFAULT,
+                ) as response:
+                    if response.status_code != 200:
+                        await response.aread()
+                        request = Request(
+                            endpoint="download", method="GET", path="", task_ids=(task.id,)
+                        )
+                        self._decode(request, response)  # raises the error the answer means
+                        raise ResponseError(
+                            f"download answered HTTP {response.status_code}",
+                            provider=self.provider,
+                            status_code=response.status_code,
+                        )
+                    expected = dl.expected_length(response)
+                    received = 0
+                    async for chunk in response.aiter_bytes(dl.CHUNK_SIZE):
+                        file.write(chunk)
+                        received += len(chunk)
+                        if on_progress is not None:
+                            on_progress(received, expected)
+            dl.check_complete(received, expected, target=target, task=task)
+            return dl.finish(temporary, target, overwrite=overwrite, task=task)
+        except BaseException:
+            dl.discard(temporary)
+            raise

@@ -1,0 +1,387 @@
+"""``Client``: the synchronous driver of the shared flows (:mod:`vtasks._flows`)."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any, TypeVar
+
+import httpx
+
+from . import _download as dl
+from ._base_client import DEFAULT_TIMEOUT, BaseClient, Clock, advance, check_id
+from ._exceptions import DownloadError, ResponseError, VTasksError
+from ._flows import (
+    Fetch,
+    Flow,
+    Sleep,
+    get_task_flow,
+    get_tasks_flow,
+    list_flow,
+    wait_for_task_flow,
+    wait_for_tasks_flow,
+)
+from ._models import Task
+from ._providers import Request
+from ._query import make_list_query
+from ._retry import PollSchedule, RetryPolicy, parse_retry_after
+
+__all__ = ["Client"]
+
+_T = TypeVar("_T")
+
+
+class Client(BaseClient):
+    """A synchronous client for one provider.
+
+    Args:
+        provider: One of :data:`vtasks.PROVIDERS`.
+        api_key: The API key; default: the environment variable ``VTASKS_<PROVIDER>_API_KEY``.
+        base_url: Scheme and host the vendor's paths go after; default: ``VTASKS_<PROVIDER>_BASE_URL``
+            or the provider's public endpoint.
+        timeout: Seconds for each HTTP request (connect, read, write, pool); ``None`` leaves the
+            HTTP client's own timeouts in place.
+        max_retries: Retries of a request that failed transiently (connection error, timeout,
+            408/429/5xx, vendor rate-limit codes).
+        http_client: Your own ``httpx.Client`` (proxies, limits, transports); it is used as is,
+            with auth added per request, and is not closed by :meth:`close`.
+        retry_policy: Full control of retries (overrides ``max_retries``).
+        poll_schedule: The intervals of :meth:`wait_for_task` when no ``poll_interval`` is given.
+        max_concurrency: Requests in flight at once when a call needs several (list windows,
+            batches).
+        clock: Where time is read and slept (tests inject a fake one).
+
+    Raises:
+        ConfigurationError: Unknown provider, missing API key, bad argument.
+    """
+
+    def __init__(
+        self,
+        provider: str,
+        *,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        timeout: float | None = DEFAULT_TIMEOUT,
+        max_retries: int = 3,
+        http_client: httpx.Client | None = None,
+        retry_policy: RetryPolicy | None = None,
+        poll_schedule: PollSchedule | None = None,
+        max_concurrency: int = 8,
+        clock: Clock | None = None,
+    ) -> None:
+        super().__init__(
+            provider,
+            api_key=api_key,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            retry_policy=retry_policy,
+            poll_schedule=poll_schedule,
+            max_concurrency=max_concurrency,
+            clock=clock,
+        )
+        self._owns_http = http_client is None
+        self._http = http_client or httpx.Client(
+            timeout=timeout, follow_redirects=False, headers={"Connection": "keep-alive"}
+        )
+        self._pool: ThreadPoolExecutor | None = None
+
+    # -- lifecycle --------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Close the connection pool (unless it is the caller's own ``http_client``)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+        if self._owns_http:
+            self._http.close()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- public operations ------------------------------------------------------------------
+
+    def get_task(self, task_id: str) -> Task:
+        """Fetch one task.
+
+        Raises:
+            NotFoundError: The provider does not know the task.
+            APIError: Any other error answer; ``APIConnectionError`` when none came.
+        """
+        return self._run(get_task_flow(self._adapter, check_id(task_id)))
+
+    def get_tasks(self, task_ids: Iterable[str]) -> list[Task]:
+        """Fetch many tasks, in input order, batched through the vendor's id filter where it has one.
+
+        Raises:
+            NotFoundError: Some ids are unknown (``task_ids`` names them all).
+        """
+        ids = [check_id(task_id) for task_id in task_ids]
+        return self._run(get_tasks_flow(self._adapter, ids)) if ids else []
+
+    def list_tasks(
+        self,
+        *,
+        status: Any = None,
+        created_after: datetime | None = None,
+        created_before: datetime | None = None,
+        task_ids: Iterable[str] | None = None,
+        page_size: int | None = None,
+        limit: int | None = None,
+    ) -> Iterator[Task]:
+        """Iterate over the provider's tasks, newest first, following every page lazily.
+
+        Filters go to the server where the vendor supports them and are applied locally in any
+        case. ``status`` is one :class:`TaskStatus` (or its value) or a collection of them.
+
+        Raises:
+            UnsupportedOperation: The provider has no list endpoint (``veo``, ``minimax``).
+        """
+        query = make_list_query(
+            self._adapter,
+            status=status,
+            created_after=created_after,
+            created_before=created_before,
+            task_ids=task_ids,
+            page_size=page_size,
+            limit=limit,
+        )
+        return self._iterate(list_flow(self._adapter, query, concurrency=self.max_concurrency))
+
+    def wait_for_task(
+        self,
+        task_id: str,
+        *,
+        timeout: float = 600.0,
+        poll_interval: float | None = None,
+        on_poll: Callable[[Task], None] | None = None,
+    ) -> Task:
+        """Poll until the task is terminal and return it.
+
+        Args:
+            task_id: The task.
+            timeout: Seconds to wait in all.
+            poll_interval: Seconds between polls; ``None``: growing intervals (about 1 s to 15 s).
+            on_poll: Called with every state seen (progress displays).
+
+        Raises:
+            WaitTimeout: The deadline passed; ``.task`` holds the last state seen.
+        """
+        flow = wait_for_task_flow(
+            self._adapter,
+            check_id(task_id),
+            timeout=timeout,
+            schedule=self.schedule(poll_interval),
+            now=self.clock.now,
+            on_poll=on_poll,
+        )
+        return self._run(flow)
+
+    def wait_for_tasks(
+        self, task_ids: Iterable[str], *, timeout: float = 600.0, poll_interval: float | None = None
+    ) -> Iterator[Task]:
+        """Yield each task once, as it becomes terminal, polling in batches where the vendor allows.
+
+        Raises:
+            WaitTimeout: The deadline passed before every task finished.
+        """
+        ids = [check_id(task_id) for task_id in task_ids]
+        flow = wait_for_tasks_flow(
+            self._adapter,
+            ids,
+            timeout=timeout,
+            schedule=self.schedule(poll_interval),
+            now=self.clock.now,
+        )
+        return self._iterate(flow)
+
+    def download(
+        self,
+        task_or_id: Task | str,
+        path: str | os.PathLike[str],
+        *,
+        overwrite: bool = False,
+        on_progress: dl.ProgressCallback | None = None,
+    ) -> Path:
+        """Download a task's video to ``path`` (the file to write) and return it.
+
+        The file appears only when complete; a broken transfer leaves nothing behind.
+
+        Raises:
+            DownloadExistsError: ``path`` exists and ``overwrite`` is false.
+            DownloadError: The task has no video yet, or the transfer broke off.
+        """
+        task = task_or_id if isinstance(task_or_id, Task) else self.get_task(task_or_id)
+        url = dl.video_url_of(task)
+        target = dl.prepare_target(path, overwrite=overwrite, task=task)
+        request = Request(endpoint="download", method="GET", path="", task_ids=(task.id,))
+        started = self.clock.now()
+        attempt = 0
+        while True:
+            try:
+                return self._download_once(
+                    url, target, overwrite=overwrite, task=task, on_progress=on_progress
+                )
+            except VTasksError as failure:
+                delay = (
+                    None
+                    if isinstance(failure, DownloadError)
+                    else self._retry_delay(failure, attempt, started)
+                )
+                if delay is None:
+                    raise
+            except httpx.HTTPError as exc:
+                transport = self._transport_error(exc, request)
+                delay = self._retry_delay(transport, attempt, started)
+                if delay is None:
+                    raise DownloadError(
+                        f"download of task {task.id} failed: {transport}",
+                        path=target,
+                        task_id=task.id,
+                        provider=task.provider,
+                    ) from exc
+            self.clock.sleep(delay)
+            attempt += 1
+
+    # -- driving flows ----------------------------------------------------------------------
+
+    def _run(self, flow: Flow[_T]) -> _T:
+        """Drive a flow that emits nothing; return its result."""
+        value: Any = None
+        try:
+            while True:
+                step = advance(flow, value, self.provider)
+                if isinstance(step, Fetch):
+                    value = self._fetch(step.requests)
+                elif isinstance(step, Sleep):
+                    self.clock.sleep(step.seconds)
+                    value = None
+                else:  # pragma: no cover - flows given to _run never emit
+                    raise TypeError(f"unexpected step {step!r}")
+        except StopIteration as stop:
+            result: _T = stop.value
+            return result
+        finally:
+            flow.close()
+
+    def _iterate(self, flow: Flow[None]) -> Iterator[Task]:
+        """Drive a flow lazily, yielding the tasks it emits."""
+        value: Any = None
+        try:
+            while True:
+                step = advance(flow, value, self.provider)
+                value = None
+                if isinstance(step, Fetch):
+                    value = self._fetch(step.requests)
+                elif isinstance(step, Sleep):
+                    self.clock.sleep(step.seconds)
+                else:
+                    yield from step.tasks
+        except StopIteration:
+            return
+        finally:
+            flow.close()
+
+    def _fetch(self, requests: tuple[Request, ...]) -> list[Any]:
+        if len(requests) == 1 or self.max_concurrency == 1:
+            return [self._send(request) for request in requests]
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(self.max_concurrency, thread_name_prefix="vtasks")
+        return list(self._pool.map(self._send, requests))
+
+    def _send(self, request: Request) -> Any:
+        """Send one request with retries; return its payload, or the error it ended with."""
+        started = self.clock.now()
+        attempt = 0
+        while True:
+            response: httpx.Response | None = None
+            perf = time.perf_counter()
+            url = self._url(request)
+            try:
+                response = self._send_following_redirects(request, url)
+                self._log(request, url, response.status_code, perf, attempt)
+                return self._decode(request, response)
+            except VTasksError as exc:
+                error = exc
+            except httpx.HTTPError as exc:
+                error = self._transport_error(exc, request)
+                self._log(request, url, type(exc).__name__, perf, attempt)
+            retry_after = (
+                parse_retry_after(response.headers.get("retry-after"))
+                if response is not None
+                else None
+            )
+            delay = self._retry_delay(error, attempt, started, retry_after)
+            if delay is None:
+                return error
+            self.clock.sleep(delay)
+            attempt += 1
+
+    def _send_following_redirects(self, request: Request, url: str) -> httpx.Response:
+        params: Any = request.params
+        hops = 0
+        while True:
+            built = self._build(self._http, request.method, url, params)
+            response = self._http.send(built, follow_redirects=False)
+            target = self._redirect(response, hops)
+            if target is None:
+                return response
+            response.close()
+            url, params, hops = target, None, hops + 1
+
+    def _download_once(
+        self,
+        url: str,
+        target: Path,
+        *,
+        overwrite: bool,
+        task: Task,
+        on_progress: dl.ProgressCallback | None,
+    ) -> Path:
+        fd, temporary = dl.open_temporary(target)
+        try:
+            with (
+                os.fdopen(fd, "wb") as file,
+                self._http.stream(
+                    "GET",
+                    url,
+                    follow_redirects=True,
+                    timeout=self.timeout if self.timeout else httpx.USE_CLIENT_DEFAULT,
+                ) as response,
+            ):
+                if response.status_code != 200:
+                    response.read()
+                    request = Request(
+                        endpoint="download", method="GET", path="", task_ids=(task.id,)
+                    )
+                    self._decode(request, response)  # raises the error the answer means
+                    raise ResponseError(
+                        f"download answered HTTP {response.status_code}",
+                        provider=self.provider,
+                        status_code=response.status_code,
+                    )
+                expected = dl.expected_length(response)
+                received = 0
+                for chunk in response.iter_bytes(dl.CHUNK_SIZE):
+                    file.write(chunk)
+                    received += len(chunk)
+                    if on_progress is not None:
+                        on_progress(received, expected)
+            dl.check_complete(received, expected, target=target, task=task)
+            return dl.finish(temporary, target, overwrite=overwrite, task=task)
+        except BaseException:
+            dl.discard(temporary)
+            raise

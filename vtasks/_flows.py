@@ -1,0 +1,416 @@
+"""The operations, written once as sans-IO generators that ``Client`` and ``AsyncClient`` both drive.
+
+A flow yields *steps* and receives their results:
+
+- :class:`Fetch` — send these requests (concurrently if the driver can); the flow receives one
+  outcome per request, in order: the decoded JSON, or the :class:`VTasksError` it ended with after
+  retries. :func:`fetch_one` raises that error inside the flow.
+- :class:`Emit` — hand these tasks to the caller (listing and waiting are lazy iterators).
+- :class:`Sleep` — wait this long (through the client's clock, so tests take no time).
+
+A flow's return value is the operation's result. Paging, batching, de-duplication, local filtering,
+polling schedules and deadlines live here, so both clients behave identically.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import OrderedDict
+from collections.abc import Callable, Collection, Generator, Iterable, Sequence
+from datetime import datetime
+from typing import Any, TypeAlias, TypeVar
+
+import attrs
+
+from ._exceptions import NotFoundError, VTasksError, WaitTimeout
+from ._models import Task, TaskStatus
+from ._providers import Adapter, Page, Request
+from ._retry import PollSchedule
+from ._status import raw_statuses_for
+from ._time import to_iso
+
+__all__ = [
+    "Emit",
+    "Fetch",
+    "Flow",
+    "ListQuery",
+    "Sleep",
+    "Step",
+    "get_task_flow",
+    "get_tasks_flow",
+    "list_flow",
+    "wait_for_task_flow",
+    "wait_for_tasks_flow",
+]
+
+_T = TypeVar("_T")
+
+
+@attrs.frozen(slots=True)
+class Fetch:
+    """Send these requests; the flow receives one outcome (payload or error) per request."""
+
+    requests: tuple[Request, ...]
+
+
+@attrs.frozen(slots=True)
+class Emit:
+    """Give these tasks to the caller."""
+
+    tasks: tuple[Task, ...]
+
+
+@attrs.frozen(slots=True)
+class Sleep:
+    """Wait this many seconds."""
+
+    seconds: float
+
+
+Step: TypeAlias = Fetch | Emit | Sleep
+Outcome: TypeAlias = Any  # the decoded JSON payload, or a VTasksError
+Flow: TypeAlias = Generator[Step, "list[Outcome] | None", _T]
+
+
+def _unwrap(outcome: Outcome) -> Any:
+    if isinstance(outcome, VTasksError):
+        raise outcome
+    return outcome
+
+
+def fetch_one(request: Request) -> Flow[Any]:
+    """Send one request; return its payload or raise its error."""
+    outcomes = yield Fetch((request,))
+    assert outcomes is not None
+    return _unwrap(outcomes[0])
+
+
+def _complete(adapter: Adapter, tasks: list[Task]) -> Flow[list[Task]]:
+    """Run the adapters' follow-up requests (MiniMax file URLs) for many tasks at once."""
+    wanted = [(i, req) for i, task in enumerate(tasks) if (req := adapter.follow_up(task))]
+    if not wanted:
+        return tasks
+    outcomes = yield Fetch(tuple(req for _, req in wanted))
+    assert outcomes is not None
+    done = list(tasks)
+    for (index, _), outcome in zip(wanted, outcomes, strict=True):
+        done[index] = adapter.complete(done[index], _unwrap(outcome))
+    return done
+
+
+def get_task_flow(adapter: Adapter, task_id: str) -> Flow[Task]:
+    """Fetch one task (and complete it, for providers that need a second call)."""
+    task = _with_requested_id(
+        adapter.parse_task((yield from fetch_one(adapter.get_request(task_id)))), task_id
+    )
+    follow_up = adapter.follow_up(task)
+    if follow_up is not None:
+        task = adapter.complete(task, (yield from fetch_one(follow_up)))
+    return task
+
+
+def _with_requested_id(task: Task, task_id: str) -> Task:
+    # Veo resellers may answer with a different form of the id (without the model prefix); the
+    # caller's id is the one that works for the next query, so the task keeps it.
+    return task if task.id == task_id else attrs.evolve(task, id=task_id)
+
+
+def _unique(ids: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(ids))
+
+
+def _chunks(items: Sequence[str], size: int) -> list[Sequence[str]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def get_tasks_flow(adapter: Adapter, task_ids: Sequence[str]) -> Flow[list[Task]]:
+    """Fetch many tasks, in the input order, with as few requests as the vendor allows.
+
+    Where the vendor filters its list by id, ids go in batches of its page size; ids a batch does
+    not return (Ark lists only the last 7 days) are fetched one by one. Ids the vendor does not
+    know raise one :class:`NotFoundError` naming them all.
+    """
+    wanted = _unique(task_ids)
+    wanted_set = set(wanted)
+    found: dict[str, Task] = {}
+    if adapter.id_filter_max and len(wanted) > 1:
+        batches = _chunks(wanted, adapter.id_filter_max)
+        requests = tuple(
+            adapter.list_request(
+                page=adapter.first_page(), token=None, page_size=len(batch), task_ids=batch
+            )
+            for batch in batches
+        )
+        outcomes = yield Fetch(requests)
+        assert outcomes is not None
+        for outcome in outcomes:
+            page: Page = adapter.parse_page(_unwrap(outcome))
+            found.update((t.id, t) for t in page.tasks if t.id in wanted_set)
+    rest = [task_id for task_id in wanted if task_id not in found]
+    if rest:
+        outcomes = yield Fetch(tuple(adapter.get_request(task_id) for task_id in rest))
+        assert outcomes is not None
+        missing = []
+        singles = []
+        for task_id, outcome in zip(rest, outcomes, strict=True):
+            if isinstance(outcome, NotFoundError):
+                missing.append(task_id)
+            else:
+                singles.append(_with_requested_id(adapter.parse_task(_unwrap(outcome)), task_id))
+        if missing:
+            raise NotFoundError(
+                f"{len(missing)} of {len(wanted)} tasks not found",
+                provider=adapter.name,
+                status_code=404,
+                task_ids=missing,
+            )
+        found.update((t.id, t) for t in (yield from _complete(adapter, singles)))
+    return [found[task_id] for task_id in task_ids]
+
+
+@attrs.frozen(kw_only=True)
+class ListQuery:
+    """What ``list_tasks`` was asked for; the filters the vendor lacks are applied locally."""
+
+    statuses: frozenset[TaskStatus] | None = None
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+    task_ids: frozenset[str] | None = None
+    page_size: int | None = None
+    limit: int | None = None
+
+    def matches(self, task: Task) -> bool:
+        """Whether a task passes every filter (applied to what the server returned, too)."""
+        if self.statuses is not None and task.status not in self.statuses:
+            return False
+        if self.task_ids is not None and task.id not in self.task_ids:
+            return False
+        if self.created_after is not None and (
+            task.created_at is None or task.created_at < self.created_after
+        ):
+            return False
+        return not (
+            self.created_before is not None
+            and (task.created_at is None or task.created_at >= self.created_before)
+        )
+
+    def older_than_window(self, page: Page) -> bool:
+        """Whether a whole (newest-first) page predates ``created_after``, so later pages do too."""
+        if self.created_after is None or not page.tasks:
+            return False
+        after = self.created_after
+        return all(t.created_at is not None and t.created_at < after for t in page.tasks)
+
+
+def _server_filters(adapter: Adapter, query: ListQuery) -> dict[str, Any]:
+    raw: list[str] = []
+    if query.statuses is not None:
+        for status in sorted(query.statuses):
+            values = raw_statuses_for(adapter.name, status)
+            if not values:  # e.g. Vidu "cancelled" is failed + an error code: filter locally
+                raw = []
+                break
+            raw.extend(values)
+    ids: Sequence[str] = ()
+    if query.task_ids is not None and adapter.id_filter_max >= len(query.task_ids):
+        ids = sorted(query.task_ids)
+    filters: dict[str, Any] = {
+        "raw_statuses": adapter.server_status_filter(raw) if raw else (),
+        "task_ids": ids,
+    }
+    if adapter.server_time_filter:
+        filters["created_after"] = to_iso(query.created_after) if query.created_after else None
+        filters["created_before"] = to_iso(query.created_before) if query.created_before else None
+    return filters
+
+
+class _Seen:
+    """The ids of the last few pages, to drop a task that a shift pushed onto the next page.
+
+    Bounded (memory stays flat however long the listing): new tasks arriving while listing push
+    items down by fewer than a window of pages in any realistic case.
+    """
+
+    def __init__(self, capacity: int) -> None:
+        self._ids: OrderedDict[str, None] = OrderedDict()
+        self._capacity = capacity
+
+    def first_time(self, task_id: str) -> bool:
+        if task_id in self._ids:
+            return False
+        self._ids[task_id] = None
+        if len(self._ids) > self._capacity:
+            self._ids.popitem(last=False)
+        return True
+
+
+def list_flow(adapter: Adapter, query: ListQuery, *, concurrency: int = 1) -> Flow[None]:
+    """Every task of a listing, each once, lazily; numbered pages fetched ``concurrency`` at a time.
+
+    Ends on an empty page, a short page, the reported total or page count, an empty or repeated
+    page token, ``limit`` tasks, or (newest-first lists) a page entirely older than ``created_after``.
+    """
+    size = min(query.page_size or adapter.default_page_size, adapter.max_page_size)
+    if query.limit is not None and not query.task_ids and query.statuses is None:
+        size = min(size, query.limit)  # no over-fetching when every task returned counts
+    size = max(size, 1)
+    if query.limit is not None and query.limit <= 0:
+        return
+    filters = _server_filters(adapter, query)
+    window = max(1, concurrency)
+    seen = _Seen(size * (window + 2))
+    emitted = 0
+
+    def accept(page: Page) -> tuple[Task, ...]:
+        nonlocal emitted
+        out = []
+        for task in page.tasks:
+            if query.limit is not None and emitted >= query.limit:
+                break
+            if seen.first_time(task.id) and query.matches(task):
+                out.append(task)
+                emitted += 1
+        return tuple(out)
+
+    def done() -> bool:
+        return query.limit is not None and emitted >= query.limit
+
+    if not adapter.numbered_pages:
+        token: str | None = None
+        tokens: set[str] = set()
+        while True:
+            page = adapter.parse_page(
+                (
+                    yield from fetch_one(
+                        adapter.list_request(
+                            page=adapter.first_page(), token=token, page_size=size, **filters
+                        )
+                    )
+                )
+            )
+            if tasks := accept(page):
+                yield Emit(tasks)
+            token = page.next_token
+            if (
+                done()
+                or not page.tasks
+                or not token
+                or token in tokens
+                or query.older_than_window(page)
+            ):
+                return
+            tokens.add(token)
+
+    number = adapter.first_page()
+    page = adapter.parse_page(
+        (
+            yield from fetch_one(
+                adapter.list_request(page=number, token=None, page_size=size, **filters)
+            )
+        )
+    )
+    last = _last_page(page, size, number)
+    while True:
+        if tasks := accept(page):
+            yield Emit(tasks)
+        if done() or len(page.tasks) < size or query.older_than_window(page):
+            return
+        if last is not None and number >= last:
+            # A full last page: the total may have grown while listing; look one page further.
+            last = None
+            window = 1
+        count = window if last is None else max(1, min(window, last - number))
+        if query.limit is not None:
+            count = min(count, max(1, math.ceil((query.limit - emitted) / size)))
+        requests = tuple(
+            adapter.list_request(page=number + i, token=None, page_size=size, **filters)
+            for i in range(1, count + 1)
+        )
+        outcomes = yield Fetch(requests)
+        assert outcomes is not None
+        for outcome in outcomes[:-1]:
+            number += 1
+            page = adapter.parse_page(_unwrap(outcome))
+            if tasks := accept(page):
+                yield Emit(tasks)
+            if done() or len(page.tasks) < size or query.older_than_window(page):
+                return
+        number += 1
+        page = adapter.parse_page(_unwrap(outcomes[-1]))
+
+
+def _last_page(page: Page, size: int, first: int) -> int | None:
+    """The number of the last page, from the first page's ``totalPages`` or ``total``."""
+    if page.total_pages is not None and page.total_pages >= 0:
+        return first + page.total_pages - 1
+    if page.total is not None and page.total >= 0:
+        return first + max(math.ceil(page.total / size), 1) - 1
+    return None
+
+
+def wait_for_task_flow(
+    adapter: Adapter,
+    task_id: str,
+    *,
+    timeout: float,
+    schedule: PollSchedule,
+    now: Callable[[], float],
+    on_poll: Callable[[Task], None] | None = None,
+) -> Flow[Task]:
+    """Poll one task until it is terminal; :class:`WaitTimeout` (with the last state) at the deadline.
+
+    ``on_poll`` sees every state fetched (the CLI's progress line).
+    """
+    deadline = now() + timeout
+    poll = 0
+    while True:
+        task = yield from get_task_flow(adapter, task_id)
+        if on_poll is not None:
+            on_poll(task)
+        if task.is_terminal:
+            return task
+        remaining = deadline - now()
+        if remaining <= 0:
+            raise WaitTimeout(
+                f"task {task_id} still {task.status.value} after {timeout:g} s",
+                task=task,
+                timeout=timeout,
+            )
+        yield Sleep(min(schedule.interval(poll), remaining))
+        poll += 1
+
+
+def wait_for_tasks_flow(
+    adapter: Adapter,
+    task_ids: Collection[str],
+    *,
+    timeout: float,
+    schedule: PollSchedule,
+    now: Callable[[], float],
+) -> Flow[None]:
+    """Poll many tasks in batches, emitting each once as it becomes terminal.
+
+    Terminal tasks are not polled again. At the deadline, :class:`WaitTimeout` carries the last
+    state of the first task still running.
+    """
+    pending = _unique(task_ids)
+    deadline = now() + timeout
+    poll = 0
+    while pending:
+        tasks = yield from get_tasks_flow(adapter, pending)
+        finished = tuple(t for t in tasks if t.is_terminal)
+        if finished:
+            yield Emit(finished)
+        still = [t for t in tasks if not t.is_terminal]
+        pending = [t.id for t in still]
+        if not pending:
+            return
+        remaining = deadline - now()
+        if remaining <= 0:
+            raise WaitTimeout(
+                f"{len(pending)} of {len(task_ids)} tasks still running after {timeout:g} s",
+                task=still[0],
+                timeout=timeout,
+            )
+        yield Sleep(min(schedule.interval(poll), remaining))
+        poll += 1

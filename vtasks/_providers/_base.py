@@ -1,0 +1,269 @@
+"""What every provider adapter is made of: sans-IO requests, pages, and the adapter interface.
+
+An adapter never does I/O. It turns a question ("get task X", "list page 3") into a :class:`Request`
+built by the provider's *generated* client, and turns the decoded JSON answer into :class:`Task`
+objects or a vtasks error. ``Client`` and ``AsyncClient`` send the requests; the flows in
+:mod:`vtasks._flows` decide what to ask next. So every vendor rule lives in exactly one place.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, ClassVar, TypeVar
+
+import attrs
+
+from .._exceptions import ResponseError
+from .._models import Task
+
+__all__ = [
+    "Adapter",
+    "AuthScheme",
+    "Page",
+    "Request",
+    "as_float",
+    "as_int",
+    "as_text",
+    "given",
+    "parse_model",
+    "request_from_generated",
+]
+
+_M = TypeVar("_M")
+
+
+@attrs.frozen(slots=True)
+class AuthScheme:
+    """How a provider expects its API key: ``<header>: <prefix><key>``."""
+
+    header: str
+    prefix: str
+
+    def value(self, api_key: str) -> str:
+        """The header value carrying ``api_key``."""
+        return f"{self.prefix}{api_key}"
+
+
+BEARER = AuthScheme("Authorization", "Bearer ")
+
+
+@attrs.frozen(slots=True)
+class Request:
+    """One HTTP request an adapter wants sent (always an idempotent GET here).
+
+    Attributes:
+        endpoint: What it is for: ``"get"``, ``"list"`` or ``"files"`` (logging, fault matching).
+        method: The HTTP method, upper-case.
+        path: The path to append to the provider's base URL, already percent-encoded.
+        params: Query parameters in order; a key repeats once per value of an array.
+        task_ids: The task ids this request asks about (named in ``NotFoundError``).
+    """
+
+    endpoint: str
+    method: str
+    path: str
+    params: tuple[tuple[str, str], ...] = ()
+    task_ids: tuple[str, ...] = ()
+
+
+def given(**kwargs: Any) -> dict[str, Any]:
+    """The keyword arguments that are not ``None``.
+
+    Generated ``_get_kwargs`` functions type "not given" as their own ``UNSET``; leaving the
+    argument out says the same thing without importing each package's sentinel.
+    """
+    return {key: value for key, value in kwargs.items() if value is not None}
+
+
+def _query_text(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def request_from_generated(
+    endpoint: str, kwargs: Mapping[str, Any], task_ids: Sequence[str] = ()
+) -> Request:
+    """Make a :class:`Request` from a generated operation's ``_get_kwargs(...)`` result.
+
+    The generated code owns the path template, the percent-encoding of path parameters and the
+    query parameter names (``filter.task_ids``, ``pager.pagesz``); arrays become repeated keys.
+    """
+    params: list[tuple[str, str]] = []
+    for key, value in (kwargs.get("params") or {}).items():
+        if isinstance(value, list | tuple):
+            params.extend((key, _query_text(item)) for item in value)
+        else:
+            params.append((key, _query_text(value)))
+    return Request(
+        endpoint=endpoint,
+        method=str(kwargs["method"]).upper(),
+        path=str(kwargs["url"]),
+        params=tuple(params),
+        task_ids=tuple(task_ids),
+    )
+
+
+@attrs.frozen(slots=True)
+class Page:
+    """One page of a task listing, normalized.
+
+    Attributes:
+        tasks: The page's tasks in the provider's order (newest first for every vendor here).
+        total: Tasks matching the query over all pages, when the provider says.
+        total_pages: Pages in all, when the provider says.
+        next_token: The token of the next page (token-paged providers); ``None`` or ``""`` ends.
+    """
+
+    tasks: tuple[Task, ...]
+    total: int | None = None
+    total_pages: int | None = None
+    next_token: str | None = None
+
+
+def as_text(value: object) -> str | None:
+    """A non-empty string, or ``None`` (vendors send ``""`` or ``null`` for "not set")."""
+    if isinstance(value, str):
+        return value or None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return None
+
+
+def as_int(value: object) -> int | None:
+    """An integer, or ``None`` for anything that is not a finite number (bools included)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and math.isfinite(value):
+        return int(value)
+    if isinstance(value, str):
+        try:
+            return int(float(value))
+        except (ValueError, OverflowError):
+            return None
+    return None
+
+
+def as_float(value: object) -> float | None:
+    """A finite float, or ``None``."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        number = float(value)
+        return number if math.isfinite(number) else None
+    if isinstance(value, str):
+        try:
+            number = float(value)
+        except ValueError:
+            return None
+        return number if math.isfinite(number) else None
+    return None
+
+
+# What generated parsers raise on a body of the wrong shape (they do not validate primitives).
+_PARSE_ERRORS = (KeyError, TypeError, ValueError, AttributeError, IndexError)
+
+
+def parse_model(provider: str, what: str, from_dict: Callable[[Any], _M], payload: object) -> _M:
+    """Run a generated ``Model.from_dict`` and turn any crash into a :class:`ResponseError`.
+
+    The generated parsers index and iterate without checks; off-spec data (a missing required key,
+    a list where an object belongs) makes them raise. The user gets a vtasks error with the body.
+    """
+    if not isinstance(payload, dict):
+        raise ResponseError(
+            f"expected a JSON object for {what}, got {type(payload).__name__}",
+            provider=provider,
+            body=_excerpt(payload),
+        )
+    try:
+        return from_dict(payload)
+    except _PARSE_ERRORS as exc:
+        raise ResponseError(
+            f"{what} does not match the provider's documented shape ({type(exc).__name__}: {exc})",
+            provider=provider,
+            body=_excerpt(payload),
+        ) from exc
+
+
+def _excerpt(payload: object) -> str:
+    import json
+
+    try:
+        return json.dumps(payload, ensure_ascii=False, default=repr)
+    except (TypeError, ValueError):  # pragma: no cover - default=repr handles the rest
+        return repr(payload)
+
+
+class Adapter:
+    """The interface of one provider: every method is pure (no I/O).
+
+    Subclasses set the class attributes and implement the ``*_request`` / ``parse_*`` methods.
+    Listing and id filtering are optional, declared by ``supports_list`` and ``id_filter_max``.
+    """
+
+    name: ClassVar[str]
+    auth: ClassVar[AuthScheme] = BEARER
+    supports_list: ClassVar[bool] = False
+    # Largest page the vendor serves, and the default page size vtasks asks for.
+    max_page_size: ClassVar[int] = 0
+    default_page_size: ClassVar[int] = 0
+    # How many ids one list request may filter on (0: the vendor has no id filter).
+    id_filter_max: ClassVar[int] = 0
+    # Whether list pages are addressed by number (True) or by an opaque token (False).
+    numbered_pages: ClassVar[bool] = True
+    # Whether the server filters on creation time (else vtasks filters locally).
+    server_time_filter: ClassVar[bool] = False
+
+    def get_request(self, task_id: str) -> Request:
+        """The request that fetches one task."""
+        raise NotImplementedError
+
+    def parse_task(self, payload: Any) -> Task:
+        """The :class:`Task` in a get answer (business errors are already raised by then)."""
+        raise NotImplementedError
+
+    def list_request(
+        self,
+        *,
+        page: int | None,
+        token: str | None,
+        page_size: int,
+        raw_statuses: Sequence[str] = (),
+        task_ids: Sequence[str] = (),
+        created_after: str | None = None,
+        created_before: str | None = None,
+    ) -> Request:
+        """The request for one page: ``page`` (numbered) or ``token`` (token-paged)."""
+        raise NotImplementedError
+
+    def parse_page(self, payload: Any) -> Page:
+        """The normalized page in a list answer."""
+        raise NotImplementedError
+
+    def first_page(self) -> int:
+        """The number of the first page (1 for most vendors, 0 for Vidu)."""
+        return 1
+
+    def server_status_filter(self, raw_values: Sequence[str]) -> tuple[str, ...]:
+        """The raw status values to send for the raw values wanted (``()``: filter locally only)."""
+        return ()
+
+    def follow_up(self, task: Task) -> Request | None:
+        """A second request that completes a task (MiniMax's file URL), or ``None``."""
+        return None
+
+    def complete(self, task: Task, payload: Any) -> Task:
+        """Merge the answer to :meth:`follow_up` into the task."""
+        return task
+
+    def business_error(self, payload: Any) -> tuple[str, str | None] | None:
+        """An error sent with HTTP 200 as ``(code, message)``, or ``None`` when the answer is fine."""
+        return None
+
+    def error_fields(self, payload: Any) -> tuple[str | None, str | None]:
+        """``(code, message)`` from an HTTP error body (already decoded JSON)."""
+        return None, None

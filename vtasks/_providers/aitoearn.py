@@ -1,0 +1,133 @@
+"""AiToEarn open platform: page-numbered list with ``totalPages``, and a per-task endpoint.
+
+Every answer is HTTP 200 inside ``{code, message, data}``; the request succeeded only when
+``code == 0``. Auth is the ``X-Api-Key`` header. Times are ISO-8601 strings; statuses mix cases
+(``InProgress``). The list has no server-side filters, so vtasks filters locally.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from .._models import Task
+from .._status import normalize_status
+from .._time import parse_iso8601
+from ._base import (
+    Adapter,
+    AuthScheme,
+    Page,
+    Request,
+    as_float,
+    as_int,
+    as_text,
+    given,
+    parse_model,
+    request_from_generated,
+)
+
+__all__ = ["AitoearnAdapter"]
+
+
+class AitoearnAdapter(Adapter):
+    """``GET /api/ai/video/generations`` and ``GET /api/ai/video/generations/{taskId}``."""
+
+    name = "aitoearn"
+    auth = AuthScheme("X-Api-Key", "")
+    supports_list = True
+    max_page_size = 1000
+    default_page_size = 100
+
+    def __init__(self) -> None:
+        from vtasks_gen_aitoearn.api.video import get_task, list_tasks
+        from vtasks_gen_aitoearn.models import AitoearnTaskListResponse, AitoearnTaskResponse
+
+        self._get = get_task
+        self._list = list_tasks
+        self._task_model: Any = AitoearnTaskResponse
+        self._list_model: Any = AitoearnTaskListResponse
+
+    def get_request(self, task_id: str) -> Request:
+        """GET ``/api/ai/video/generations/{taskId}``."""
+        return request_from_generated("get", self._get._get_kwargs(task_id), (task_id,))
+
+    def list_request(
+        self,
+        *,
+        page: int | None,
+        token: str | None,
+        page_size: int,
+        raw_statuses: Sequence[str] = (),
+        task_ids: Sequence[str] = (),
+        created_after: str | None = None,
+        created_before: str | None = None,
+    ) -> Request:
+        """GET ``/api/ai/video/generations?page=&pageSize=`` (no server-side filters exist)."""
+        return request_from_generated(
+            "list", self._list._get_kwargs(**given(page=page, page_size=page_size))
+        )
+
+    def parse_task(self, payload: Any) -> Task:
+        """Normalize the ``data`` of ``{code: 0, data: task}``."""
+        parse_model(self.name, "task", self._task_model.from_dict, payload)
+        data = payload.get("data")
+        if not isinstance(data, dict) or "id" not in data:
+            from .._exceptions import ResponseError
+
+            raise ResponseError(
+                "the answer has no task in data", provider=self.name, body=str(payload)
+            )
+        return self._task(data)
+
+    def parse_page(self, payload: Any) -> Page:
+        """Normalize the ``data`` of ``{code: 0, data: {page, pageSize, totalPages, total, list}}``."""
+        parse_model(self.name, "task list", self._list_model.from_dict, payload)
+        data = payload.get("data")
+        if not isinstance(data, dict) or not isinstance(data.get("list"), list):
+            from .._exceptions import ResponseError
+
+            raise ResponseError(
+                "the answer has no task list in data", provider=self.name, body=str(payload)
+            )
+        return Page(
+            tasks=tuple(self._task(item) for item in data["list"]),
+            total=as_int(data.get("total")),
+            total_pages=as_int(data.get("totalPages")),
+        )
+
+    def _task(self, raw: dict[str, Any]) -> Task:
+        raw_status = as_text(raw.get("status"))
+        inputs: dict[str, Any] = raw["input"] if isinstance(raw.get("input"), dict) else {}
+        error = raw.get("error")
+        video_url = as_text(raw.get("videoUrl"))
+        return Task(
+            provider=self.name,
+            id=str(raw["id"]),
+            status=normalize_status(self.name, raw_status),
+            raw_status=raw_status,
+            model=as_text(raw.get("model")),
+            prompt=as_text(inputs.get("prompt")),
+            video_url=video_url,
+            video_urls=(video_url,) if video_url else (),
+            cover_url=as_text(raw.get("coverUrl")),
+            created_at=parse_iso8601(raw.get("submittedAt")),
+            started_at=parse_iso8601(raw.get("startedAt")),
+            finished_at=parse_iso8601(raw.get("finishedAt")),
+            error=as_text(error.get("message")) if isinstance(error, dict) else as_text(error),
+            duration=as_float(inputs.get("duration")),
+            raw=raw,
+        )
+
+    def business_error(self, payload: Any) -> tuple[str, str | None] | None:
+        """``code != 0`` (every AiToEarn answer is HTTP 200)."""
+        if not isinstance(payload, dict):
+            return None
+        code = payload.get("code")
+        if code in (0, "0"):
+            return None
+        return str(code), as_text(payload.get("message"))
+
+    def error_fields(self, payload: Any) -> tuple[str | None, str | None]:
+        """The same envelope on the rare HTTP error (a gateway in front)."""
+        found = self.business_error(payload)
+        return found if found else (None, None)

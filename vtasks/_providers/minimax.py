@@ -1,0 +1,113 @@
+"""MiniMax Hailuo: a query endpoint, then a file endpoint for the download URL. No listing.
+
+Every answer is HTTP 200; errors travel in ``base_resp.status_code``. The query gives no time at all,
+so the task's timestamps are ``None``, except ``created_at`` from the file (when the video was
+written). A succeeded task's ``file_id`` is resolved to ``download_url`` with ``files/retrieve``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+
+from .._models import Task
+from .._status import normalize_status
+from .._time import from_unix_seconds
+from ._base import Adapter, Request, as_int, as_text, parse_model, request_from_generated
+
+__all__ = ["MinimaxAdapter"]
+
+
+class MinimaxAdapter(Adapter):
+    """``GET /v1/query/video_generation`` and ``GET /v1/files/retrieve``."""
+
+    name = "minimax"
+
+    def __init__(self) -> None:
+        from vtasks_gen_minimax.api.files import retrieve_file
+        from vtasks_gen_minimax.api.video import get_task
+        from vtasks_gen_minimax.models import MinimaxFileResponse, MinimaxTask
+
+        self._get = get_task
+        self._retrieve = retrieve_file
+        self._task_model: Any = MinimaxTask
+        self._file_model: Any = MinimaxFileResponse
+
+    def get_request(self, task_id: str) -> Request:
+        """The query request."""
+        return request_from_generated("get", self._get._get_kwargs(task_id=task_id), (task_id,))
+
+    def parse_task(self, payload: Any) -> Task:
+        """Normalize ``{task_id, status, file_id, video_width, video_height, base_resp}``."""
+        parse_model(self.name, "task", self._task_model.from_dict, payload)
+        raw_status = as_text(payload.get("status"))
+        status = normalize_status(self.name, raw_status)
+        error_code, error_message = self._base_resp(payload) or (None, None)
+        if status.value == "failed" and error_message is None:
+            error_message = "video generation failed (MiniMax gives no reason)"
+        task_id = as_text(payload.get("task_id"))
+        if task_id is None:
+            from .._exceptions import ResponseError
+
+            raise ResponseError("the answer has no task_id", provider=self.name, body=str(payload))
+        return Task(
+            provider=self.name,
+            id=task_id,
+            status=status,
+            raw_status=raw_status,
+            width=as_int(payload.get("video_width")),
+            height=as_int(payload.get("video_height")),
+            error=error_message,
+            error_code=error_code,
+            raw=payload,
+        )
+
+    def follow_up(self, task: Task) -> Request | None:
+        """A succeeded task's file must be retrieved to learn its download URL."""
+        file_id = as_text(task.raw.get("file_id"))
+        if task.status.value != "succeeded" or file_id is None:
+            return None
+        return request_from_generated(
+            "files", self._retrieve._get_kwargs(file_id=file_id), (task.id,)
+        )
+
+    def complete(self, task: Task, payload: Any) -> Task:
+        """Take ``file.download_url`` (valid for about an hour) and ``file.created_at``."""
+        parse_model(self.name, "file", self._file_model.from_dict, payload)
+        file = payload.get("file")
+        if not isinstance(file, dict):
+            return task
+        url = as_text(file.get("download_url"))
+        created = from_unix_seconds(file.get("created_at"))
+        return attrs.evolve(
+            task,
+            video_url=url,
+            video_urls=(url,) if url else (),
+            finished_at=created,
+        )
+
+    def business_error(self, payload: Any) -> tuple[str, str | None] | None:
+        """``base_resp.status_code != 0`` on an answer that is not a failed task.
+
+        A task that failed (``status: Fail``) may carry its reason in ``base_resp`` (e.g. 1027,
+        sensitive output): that is the task's error, kept on the Task, not an error of the request.
+        """
+        if isinstance(payload, dict) and str(payload.get("status", "")).lower() == "fail":
+            return None
+        return self._base_resp(payload)
+
+    @staticmethod
+    def _base_resp(payload: Any) -> tuple[str, str | None] | None:
+        base = payload.get("base_resp") if isinstance(payload, dict) else None
+        if not isinstance(base, dict):
+            return None
+        code = base.get("status_code")
+        if code in (0, None, "0"):
+            return None
+        return str(code), as_text(base.get("status_msg"))
+
+    def error_fields(self, payload: Any) -> tuple[str | None, str | None]:
+        """An HTTP error (gateway) may still carry ``base_resp``."""
+        found = self.business_error(payload)
+        return found if found else (None, None)

@@ -1,0 +1,71 @@
+"""Google Veo through a reseller's "unified video format": one query endpoint, no listing.
+
+``status_update_time`` is Unix milliseconds in every example, though one reseller warns it may be
+seconds depending on the upstream: :func:`vtasks._time.from_unix_millis` tells them apart by size.
+The answer's ``id`` may differ from the id asked for (it can lose the model prefix), so the task
+keeps the id the caller used, which is the one that works for the next query.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .._models import Task
+from .._status import normalize_status
+from .._time import from_unix_millis
+from ._base import Adapter, Request, as_text, parse_model, request_from_generated
+
+__all__ = ["VeoAdapter"]
+
+
+class VeoAdapter(Adapter):
+    """``GET /v1/video/query?id=``."""
+
+    name = "veo"
+
+    def __init__(self) -> None:
+        from vtasks_gen_veo.api.tasks import get_task
+        from vtasks_gen_veo.models import VeoTask
+
+        self._get = get_task
+        self._task_model: Any = VeoTask
+
+    def get_request(self, task_id: str) -> Request:
+        """The query request (the id travels in the query string)."""
+        return request_from_generated("get", self._get._get_kwargs(id=task_id), (task_id,))
+
+    def parse_task(self, payload: Any) -> Task:
+        """Normalize ``{id, status, video_url, enhanced_prompt, status_update_time}``."""
+        parse_model(self.name, "task", self._task_model.from_dict, payload)
+        raw_status = as_text(payload.get("status"))
+        status = normalize_status(self.name, raw_status)
+        error = payload.get("error")
+        if isinstance(error, dict):
+            error_message, error_code = as_text(error.get("message")), as_text(error.get("code"))
+        else:
+            error_message, error_code = as_text(error), None
+        video_url = as_text(payload.get("video_url"))
+        updated_at = from_unix_millis(payload.get("status_update_time"))
+        return Task(
+            provider=self.name,
+            id=str(payload["id"]),
+            status=status,
+            raw_status=raw_status,
+            prompt=as_text(payload.get("enhanced_prompt")),
+            video_url=video_url,
+            video_urls=(video_url,) if video_url else (),
+            updated_at=updated_at,
+            finished_at=updated_at if status.is_terminal else None,
+            error=error_message,
+            error_code=error_code,
+            raw=payload,
+        )
+
+    def error_fields(self, payload: Any) -> tuple[str | None, str | None]:
+        """OpenAI-style ``{"error": {"message", "type", "code"}}`` (unconfirmed), or a bare message."""
+        error = payload.get("error") if isinstance(payload, dict) else None
+        if isinstance(error, dict):
+            return as_text(error.get("code")), as_text(error.get("message"))
+        if isinstance(payload, dict):
+            return as_text(payload.get("code")), as_text(error) or as_text(payload.get("message"))
+        return None, None
