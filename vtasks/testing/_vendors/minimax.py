@@ -116,7 +116,7 @@ class MinimaxVendor(Vendor):
         task_id = ctx.store.files.get(file_id.strip())
         task = ctx.store.get(task_id) if task_id is not None else None
         if task is None or task.phases[task.phase_index(ctx.now)].status != "succeeded":
-            return json_response(200, {"file": None, "base_resp": _base_resp(2013)})
+            return json_response(200, {"base_resp": _base_resp(2013)})
         return Response(200, self.task_bytes(task, "file", ctx))
 
     def render(self, task: TaskRecord, view: str, index: int, ctx: Ctx) -> dict[str, Any]:
