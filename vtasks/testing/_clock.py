@@ -26,16 +26,17 @@ class FakeClock:
         if speed < 0:
             raise ValueError("speed must be >= 0")
         self._lock = threading.Lock()
-        self._base = _to_seconds(start) if start is not None else time.time()
-        self._mono = time.monotonic()
-        self._speed = float(speed)
+        base = _to_seconds(start) if start is not None else time.time()
+        # (simulated base, monotonic reading at base, speed): replaced as a whole, so readers on
+        # other threads never see half an update and need no lock.
+        self._state = (base, time.monotonic(), float(speed))
 
     def now(self) -> float:
         """Return the simulated time as Unix seconds (float)."""
-        speed = self._speed
+        base, mono, speed = self._state
         if speed == 0.0:
-            return self._base
-        return self._base + (time.monotonic() - self._mono) * speed
+            return base
+        return base + (time.monotonic() - mono) * speed
 
     def datetime(self) -> dt.datetime:
         """Return the simulated time as an aware UTC ``datetime``."""
@@ -46,36 +47,35 @@ class FakeClock:
         if seconds < 0:
             raise ValueError("the clock only moves forward")
         with self._lock:
-            self._rebase()
-            self._base += seconds
+            base, mono, speed = self._rebased()
+            self._state = (base + seconds, mono, speed)
 
     def set(self, when: dt.datetime | float) -> None:
         """Jump to ``when`` (aware ``datetime`` or Unix seconds); may move backwards."""
         with self._lock:
-            self._base = _to_seconds(when)
-            self._mono = time.monotonic()
+            self._state = (_to_seconds(when), time.monotonic(), self._state[2])
 
     @property
     def speed(self) -> float:
         """Simulated seconds per real second (``0`` means manual only)."""
-        return self._speed
+        return self._state[2]
 
     @speed.setter
     def speed(self, value: float) -> None:
         if value < 0:
             raise ValueError("speed must be >= 0")
         with self._lock:
-            self._rebase()
-            self._speed = float(value)
+            base, mono, _ = self._rebased()
+            self._state = (base, mono, float(value))
 
-    def _rebase(self) -> None:
-        # Fold the real time elapsed so far into the base, so speed changes do not jump.
-        mono = time.monotonic()
-        self._base += (mono - self._mono) * self._speed
-        self._mono = mono
+    def _rebased(self) -> tuple[float, float, float]:
+        # Fold the real time elapsed so far into the base, so later changes do not jump.
+        base, mono, speed = self._state
+        now = time.monotonic()
+        return base + (now - mono) * speed, now, speed
 
     def __repr__(self) -> str:
-        return f"FakeClock(now={self.datetime().isoformat()}, speed={self._speed})"
+        return f"FakeClock(now={self.datetime().isoformat()}, speed={self.speed})"
 
 
 def _to_seconds(value: dt.datetime | float) -> float:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import random
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, ClassVar
 
 from vtasks.testing._http import Request, Response, dumps, json_response
@@ -217,7 +217,7 @@ class ViduVendor(Vendor):
         items = b",".join(self.task_bytes(t, "list", ctx) for t in chunk)
         return Response(200, b'{"next_page_token":%s,"tasks":[%s]}' % (dumps(next_token), items))
 
-    def _filter(self, request: Request, ctx: Ctx) -> Any:
+    def _filter(self, request: Request, ctx: Ctx) -> Callable[[TaskRecord], bool] | None:
         templates = set(request.args("templates"))
         versions = set(request.args("model_versions"))
         resolutions = set(request.args("resolutions"))
