@@ -194,6 +194,16 @@ class ListQuery:
             and (task.created_at is None or task.created_at >= self.created_before)
         )
 
+    def matches_nothing(self) -> bool:
+        """Whether the answer is known to be empty without asking (no request is sent then)."""
+        if self.limit == 0 or self.task_ids == frozenset() or self.statuses == frozenset():
+            return True
+        return (
+            self.created_after is not None
+            and self.created_before is not None
+            and self.created_after >= self.created_before
+        )
+
     def older_than_window(self, page: Page) -> bool:
         """Whether a whole (newest-first) page predates ``created_after``, so later pages do too."""
         if self.created_after is None or not page.tasks:
@@ -202,7 +212,29 @@ class ListQuery:
         return all(t.created_at is not None and t.created_at < after for t in page.tasks)
 
 
-def _server_filters(adapter: Adapter, query: ListQuery) -> dict[str, Any]:
+@attrs.frozen(slots=True)
+class _ServerFilters:
+    """The filters sent to the server, and whether they are all the query has."""
+
+    raw_statuses: tuple[str, ...]
+    task_ids: tuple[str, ...]
+    created_after: str | None
+    created_before: str | None
+    # True when the server applies every filter of the query, so every task it returns counts
+    # towards ``limit`` (bar Vidu's cancelled-within-failed, which only costs an extra page).
+    exact: bool
+
+    def kwargs(self) -> dict[str, Any]:
+        return {
+            "raw_statuses": self.raw_statuses,
+            "task_ids": self.task_ids,
+            "created_after": self.created_after,
+            "created_before": self.created_before,
+        }
+
+
+def _server_filters(adapter: Adapter, query: ListQuery) -> _ServerFilters:
+    exact = True
     raw: list[str] = []
     if query.statuses is not None:
         for status in sorted(query.statuses):
@@ -211,17 +243,23 @@ def _server_filters(adapter: Adapter, query: ListQuery) -> dict[str, Any]:
                 raw = []
                 break
             raw.extend(values)
-    ids: Sequence[str] = ()
-    if query.task_ids is not None and adapter.id_filter_max >= len(query.task_ids):
-        ids = sorted(query.task_ids)
-    filters: dict[str, Any] = {
-        "raw_statuses": adapter.server_status_filter(raw) if raw else (),
-        "task_ids": ids,
-    }
-    if adapter.server_time_filter:
-        filters["created_after"] = to_iso(query.created_after) if query.created_after else None
-        filters["created_before"] = to_iso(query.created_before) if query.created_before else None
-    return filters
+    raw_statuses = adapter.server_status_filter(raw) if raw else ()
+    if query.statuses is not None and not raw_statuses:
+        exact = False
+    ids: tuple[str, ...] = ()
+    if query.task_ids is not None:
+        if 0 < len(query.task_ids) <= adapter.id_filter_max:
+            ids = tuple(sorted(query.task_ids))
+        else:
+            exact = False
+    after = before = None
+    if query.created_after is not None or query.created_before is not None:
+        if adapter.server_time_filter:
+            after = to_iso(query.created_after) if query.created_after else None
+            before = to_iso(query.created_before) if query.created_before else None
+        else:
+            exact = False
+    return _ServerFilters(raw_statuses, ids, after, before, exact)
 
 
 class _Seen:
@@ -244,105 +282,132 @@ class _Seen:
         return True
 
 
+class _Listing:
+    """The state of one listing: what was emitted, and whether it is over."""
+
+    def __init__(self, query: ListQuery, filters: _ServerFilters, size: int, window: int) -> None:
+        self.query = query
+        self.size = size
+        self.exact = filters.exact
+        self.emitted = 0
+        self.seen = _Seen(size * (window + 2))
+        # Ids filtered locally: once every one has gone by, later pages cannot hold them.
+        self.ids_left = (
+            set(query.task_ids) if query.task_ids is not None and not filters.task_ids else None
+        )
+
+    def accept(self, page: Page) -> tuple[Task, ...]:
+        """The page's tasks to emit: new, matching, within ``limit``."""
+        limit = self.query.limit
+        out = []
+        for task in page.tasks:
+            if limit is not None and self.emitted >= limit:
+                break
+            if self.ids_left is not None:
+                self.ids_left.discard(task.id)
+            if self.seen.first_time(task.id) and self.query.matches(task):
+                out.append(task)
+                self.emitted += 1
+        return tuple(out)
+
+    def remaining(self) -> int | None:
+        """Tasks still to emit, when ``limit`` is set."""
+        limit = self.query.limit
+        return None if limit is None else max(limit - self.emitted, 0)
+
+    def done(self, page: Page) -> bool:
+        """Whether the listing ended with ``page`` (limit, all ids seen, older than the window)."""
+        return (
+            self.remaining() == 0
+            or (self.ids_left is not None and not self.ids_left)
+            or self.query.older_than_window(page)
+        )
+
+
 def list_flow(adapter: Adapter, query: ListQuery, *, concurrency: int = 1) -> Flow[None]:
     """Every task of a listing, each once, lazily; numbered pages fetched ``concurrency`` at a time.
 
-    Ends on an empty page, a short page, the reported total or page count, an empty or repeated
-    page token, ``limit`` tasks, or (newest-first lists) a page entirely older than ``created_after``.
+    Ends on an empty page, a short page, the page count or total the last page reports, an empty
+    or repeated page token, ``limit`` tasks, every id of a local id filter seen, or (newest-first
+    lists) a page entirely older than ``created_after``. No request is sent for a query that
+    cannot match anything (``limit=0``, ``task_ids=[]``, an empty time range).
+
+    Pages are fetched ahead (concurrently) only when every one of them will be read: not when a
+    local time or id filter, or a limit the server cannot count towards, may end the listing
+    early.
     """
-    size = min(query.page_size or adapter.default_page_size, adapter.max_page_size)
-    if query.limit is not None and not query.task_ids and query.statuses is None:
-        size = min(size, query.limit)  # no over-fetching when every task returned counts
-    size = max(size, 1)
-    if query.limit is not None and query.limit <= 0:
+    if query.matches_nothing():
         return
     filters = _server_filters(adapter, query)
-    window = max(1, concurrency)
-    seen = _Seen(size * (window + 2))
-    emitted = 0
-
-    def accept(page: Page) -> tuple[Task, ...]:
-        nonlocal emitted
-        out = []
-        for task in page.tasks:
-            if query.limit is not None and emitted >= query.limit:
-                break
-            if seen.first_time(task.id) and query.matches(task):
-                out.append(task)
-                emitted += 1
-        return tuple(out)
-
-    def done() -> bool:
-        return query.limit is not None and emitted >= query.limit
+    size = min(query.page_size or adapter.default_page_size, adapter.max_page_size)
+    if query.limit is not None and filters.exact:
+        size = min(size, query.limit)  # no over-fetching when every task returned counts
+    size = max(size, 1)
+    may_end_early = (
+        (query.created_after is not None and not adapter.server_time_filter)
+        or (query.task_ids is not None and not filters.task_ids)
+        or (query.limit is not None and not filters.exact)
+    )
+    window = 1 if may_end_early else max(1, concurrency)
+    state = _Listing(query, filters, size, window)
+    server = filters.kwargs()
 
     if not adapter.numbered_pages:
         token: str | None = None
         tokens: set[str] = set()
         while True:
-            page = adapter.parse_page(
-                (
-                    yield from fetch_one(
-                        adapter.list_request(
-                            page=adapter.first_page(), token=token, page_size=size, **filters
-                        )
-                    )
-                )
+            ask = size
+            remaining = state.remaining()
+            if remaining is not None and filters.exact:
+                ask = max(1, min(size, remaining))  # a token page may be of any size
+            request = adapter.list_request(
+                page=adapter.first_page(), token=token, page_size=ask, **server
             )
-            if tasks := accept(page):
+            page = adapter.parse_page((yield from fetch_one(request)))
+            if tasks := state.accept(page):
                 yield Emit(tasks)
             token = page.next_token
-            if (
-                done()
-                or not page.tasks
-                or not token
-                or token in tokens
-                or query.older_than_window(page)
-            ):
+            if state.done(page) or not page.tasks or not token or token in tokens:
                 return
             tokens.add(token)
 
-    number = adapter.first_page()
-    page = adapter.parse_page(
-        (
-            yield from fetch_one(
-                adapter.list_request(page=number, token=None, page_size=size, **filters)
-            )
-        )
-    )
-    last = _last_page(page, size, number)
+    first = adapter.first_page()
+    number = first
+    request = adapter.list_request(page=number, token=None, page_size=size, **server)
+    page = adapter.parse_page((yield from fetch_one(request)))
     while True:
-        if tasks := accept(page):
+        if tasks := state.accept(page):
             yield Emit(tasks)
-        if done() or len(page.tasks) < size or query.older_than_window(page):
+        # Each page reports the total as it is now: tasks created while listing extend it.
+        last = _last_page(page, size, first)
+        if state.done(page) or len(page.tasks) < size or (last is not None and number >= last):
             return
-        if last is not None and number >= last:
-            # A full last page: the total may have grown while listing; look one page further.
-            last = None
-            window = 1
-        count = window if last is None else max(1, min(window, last - number))
-        if query.limit is not None:
-            count = min(count, max(1, math.ceil((query.limit - emitted) / size)))
+        count = window if last is None else min(window, last - number)
+        remaining = state.remaining()
+        if remaining is not None:
+            count = min(count, math.ceil(remaining / size))
         requests = tuple(
-            adapter.list_request(page=number + i, token=None, page_size=size, **filters)
-            for i in range(1, count + 1)
+            adapter.list_request(page=number + i, token=None, page_size=size, **server)
+            for i in range(1, max(count, 1) + 1)
         )
         outcomes = yield Fetch(requests)
         assert outcomes is not None
         for outcome in outcomes[:-1]:
             number += 1
             page = adapter.parse_page(_unwrap(outcome))
-            if tasks := accept(page):
+            if tasks := state.accept(page):
                 yield Emit(tasks)
-            if done() or len(page.tasks) < size or query.older_than_window(page):
+            last = _last_page(page, size, first)
+            if state.done(page) or len(page.tasks) < size or (last is not None and number >= last):
                 return
         number += 1
         page = adapter.parse_page(_unwrap(outcomes[-1]))
 
 
 def _last_page(page: Page, size: int, first: int) -> int | None:
-    """The number of the last page, from the first page's ``totalPages`` or ``total``."""
+    """The number of the last page, from a page's ``totalPages`` or ``total``."""
     if page.total_pages is not None and page.total_pages >= 0:
-        return first + page.total_pages - 1
+        return first + max(page.total_pages, 1) - 1
     if page.total is not None and page.total >= 0:
         return first + max(math.ceil(page.total / size), 1) - 1
     return None
@@ -371,11 +436,7 @@ def wait_for_task_flow(
             return task
         remaining = deadline - now()
         if remaining <= 0:
-            raise WaitTimeout(
-                f"task {task_id} still {task.status.value} after {timeout:g} s",
-                task=task,
-                timeout=timeout,
-            )
+            raise WaitTimeout(task=task, timeout=timeout)
         yield Sleep(min(schedule.interval(poll), remaining))
         poll += 1
 
@@ -408,7 +469,7 @@ def wait_for_tasks_flow(
         remaining = deadline - now()
         if remaining <= 0:
             raise WaitTimeout(
-                f"{len(pending)} of {len(task_ids)} tasks still running after {timeout:g} s",
+                f"{len(pending)} of {len(task_ids)} tasks still running",
                 task=still[0],
                 timeout=timeout,
             )
