@@ -19,7 +19,15 @@ from typing import Any, TypeVar
 import httpx
 
 from . import _download as dl
-from ._base_client import DEFAULT_TIMEOUT, BaseClient, Clock, SystemClock, advance, check_id
+from ._base_client import (
+    DEFAULT_TIMEOUT,
+    BaseClient,
+    Clock,
+    SystemClock,
+    advance,
+    check_id,
+    check_timeout,
+)
 from ._exceptions import DownloadError, ResponseError, VTasksError
 from ._flows import (
     Fetch,
@@ -140,7 +148,7 @@ class AsyncClient(BaseClient):
         self,
         task_id: str,
         *,
-        timeout: float = 600.0,
+        timeout: float | None = 600.0,
         poll_interval: float | None = None,
         on_poll: Callable[[Task], None] | None = None,
     ) -> Task:
@@ -148,7 +156,7 @@ class AsyncClient(BaseClient):
         flow = wait_for_task_flow(
             self._adapter,
             check_id(task_id),
-            timeout=timeout,
+            timeout=check_timeout(timeout),
             schedule=self.schedule(poll_interval),
             now=self.clock.now,
             on_poll=on_poll,
@@ -156,14 +164,18 @@ class AsyncClient(BaseClient):
         return await self._run(flow)
 
     def wait_for_tasks(
-        self, task_ids: Iterable[str], *, timeout: float = 600.0, poll_interval: float | None = None
+        self,
+        task_ids: Iterable[str],
+        *,
+        timeout: float | None = 600.0,
+        poll_interval: float | None = None,
     ) -> AsyncIterator[Task]:
         """Yield each task as it finishes (see :meth:`vtasks.Client.wait_for_tasks`)."""
         ids = [check_id(task_id) for task_id in task_ids]
         flow = wait_for_tasks_flow(
             self._adapter,
             ids,
-            timeout=timeout,
+            timeout=check_timeout(timeout),
             schedule=self.schedule(poll_interval),
             now=self.clock.now,
         )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import re
 import time
 from collections.abc import Generator
@@ -16,14 +17,17 @@ from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urljoin, urlsplit
 
 from ._config import check_provider, resolve_api_key, resolve_base_url
-from ._error_codes import api_error_for_code, is_retryable_error
+from ._error_codes import error_class_for, is_retryable_error
 from ._exceptions import (
     APIConnectionError,
+    APIError,
     APITimeoutError,
     ConfigurationError,
+    NotFoundError,
     RateLimitError,
     ResponseError,
     VTasksError,
+    make_api_error,
 )
 from ._providers import Adapter, Request, get_adapter
 from ._redact import redact_url
@@ -32,7 +36,15 @@ from ._retry import PollSchedule, RetryPolicy, parse_retry_after
 if TYPE_CHECKING:
     import httpx
 
-__all__ = ["DEFAULT_TIMEOUT", "BaseClient", "Clock", "SystemClock", "advance", "check_id"]
+__all__ = [
+    "DEFAULT_TIMEOUT",
+    "BaseClient",
+    "Clock",
+    "SystemClock",
+    "advance",
+    "check_id",
+    "check_timeout",
+]
 
 logger = logging.getLogger("vtasks")
 
@@ -115,7 +127,16 @@ class BaseClient:
         """The poll schedule for a wait: the client's growing one, or a fixed interval."""
         if poll_interval is None:
             return self.poll_schedule
-        return PollSchedule(fixed=poll_interval)
+        if (
+            isinstance(poll_interval, bool)
+            or not isinstance(poll_interval, int | float)
+            or not (0 < poll_interval < math.inf)
+        ):
+            # 0 would poll the vendor in a tight loop.
+            raise ConfigurationError(
+                f"poll_interval must be a positive number of seconds or None, not {poll_interval!r}"
+            )
+        return PollSchedule(fixed=float(poll_interval))
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(provider={self.provider!r}, base_url={self.base_url!r})"
@@ -175,16 +196,7 @@ class BaseClient:
             code, message = self._adapter.error_fields(payload) if is_json else (None, None)
             if message is None and not is_json:
                 message = _describe_non_json(response)
-            raise api_error_for_code(
-                self.provider,
-                code,
-                status,
-                message=message,
-                request_id=_request_id(response),
-                body=content,
-                retry_after=parse_retry_after(response.headers.get("retry-after")),
-                task_ids=request.task_ids,
-            )
+            raise self._api_error(request, response, code, message)
         if not is_json:
             raise ResponseError(
                 f"expected JSON, got {_describe_non_json(response)}",
@@ -194,18 +206,33 @@ class BaseClient:
             )
         business = self._adapter.business_error(payload)
         if business is not None:
-            code, message = business
-            raise api_error_for_code(
-                self.provider,
-                code,
-                status,
-                message=message,
-                request_id=_request_id(response),
-                body=content,
-                retry_after=parse_retry_after(response.headers.get("retry-after")),
-                task_ids=request.task_ids,
-            )
+            raise self._api_error(request, response, *business)
         return payload
+
+    def _api_error(
+        self, request: Request, response: httpx.Response, code: str | None, message: str | None
+    ) -> APIError:
+        """The error an answer means: the vendor's code first, else the HTTP status."""
+        cls = error_class_for(self.provider, code, response.status_code)
+        if (
+            request.task_ids
+            and code is not None
+            and code in self._adapter.not_found_codes.get(request.endpoint, ())
+        ):
+            # A vendor that answers "invalid parameter" about the one id it was asked for: the
+            # id is not one of its tasks (MiniMax 2013, AiToEarn 10002).
+            cls = NotFoundError
+        return make_api_error(
+            cls,
+            self.provider,
+            response.status_code,
+            code=code,
+            message=message,
+            request_id=_request_id(response),
+            body=response.content,
+            retry_after=parse_retry_after(response.headers.get("retry-after")),
+            task_ids=request.task_ids,
+        )
 
     def _transport_error(self, exc: Exception, request: Request) -> VTasksError:
         """The vtasks error for an httpx exception (no answer, or an unreadable one)."""
@@ -280,6 +307,22 @@ def _describe_non_json(response: httpx.Response) -> str:
 
 # What a bug-free parser can still hit on off-spec data; turned into ResponseError with the cause.
 _DATA_ERRORS = (KeyError, TypeError, ValueError, AttributeError, IndexError)
+
+
+def check_timeout(timeout: object) -> float:
+    """A wait's time limit in seconds: a number >= 0; ``None`` or ``math.inf`` for no limit."""
+    if timeout is None:
+        return math.inf
+    if (
+        isinstance(timeout, bool)
+        or not isinstance(timeout, int | float)
+        or math.isnan(timeout)
+        or timeout < 0
+    ):
+        raise ConfigurationError(
+            f"timeout must be a number of seconds >= 0 (or None for no limit), not {timeout!r}"
+        )
+    return float(timeout)
 
 
 def check_id(task_id: object) -> str:

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 import httpx
 
 from . import _download as dl
-from ._base_client import DEFAULT_TIMEOUT, BaseClient, Clock, advance, check_id
+from ._base_client import DEFAULT_TIMEOUT, BaseClient, Clock, advance, check_id, check_timeout
 from ._exceptions import DownloadError, ResponseError, VTasksError
 from ._flows import (
     Fetch,
@@ -165,7 +165,7 @@ class Client(BaseClient):
         self,
         task_id: str,
         *,
-        timeout: float = 600.0,
+        timeout: float | None = 600.0,
         poll_interval: float | None = None,
         on_poll: Callable[[Task], None] | None = None,
     ) -> Task:
@@ -173,8 +173,9 @@ class Client(BaseClient):
 
         Args:
             task_id: The task.
-            timeout: Seconds to wait in all.
-            poll_interval: Seconds between polls; ``None``: growing intervals (about 1 s to 15 s).
+            timeout: Seconds to wait in all (``None``: no limit).
+            poll_interval: Seconds between polls (positive); ``None``: growing intervals (about 1 s
+                to 15 s).
             on_poll: Called with every state seen (progress displays).
 
         Raises:
@@ -183,7 +184,7 @@ class Client(BaseClient):
         flow = wait_for_task_flow(
             self._adapter,
             check_id(task_id),
-            timeout=timeout,
+            timeout=check_timeout(timeout),
             schedule=self.schedule(poll_interval),
             now=self.clock.now,
             on_poll=on_poll,
@@ -191,7 +192,11 @@ class Client(BaseClient):
         return self._run(flow)
 
     def wait_for_tasks(
-        self, task_ids: Iterable[str], *, timeout: float = 600.0, poll_interval: float | None = None
+        self,
+        task_ids: Iterable[str],
+        *,
+        timeout: float | None = 600.0,
+        poll_interval: float | None = None,
     ) -> Iterator[Task]:
         """Yield each task once, as it becomes terminal, polling in batches where the vendor allows.
 
@@ -202,7 +207,7 @@ class Client(BaseClient):
         flow = wait_for_tasks_flow(
             self._adapter,
             ids,
-            timeout=timeout,
+            timeout=check_timeout(timeout),
             schedule=self.schedule(poll_interval),
             now=self.clock.now,
         )

@@ -217,6 +217,9 @@ class Adapter:
     numbered_pages: ClassVar[bool] = True
     # Whether the server filters on creation time (else vtasks filters locally).
     server_time_filter: ClassVar[bool] = False
+    # Endpoint -> error codes that, on a request about given task ids, mean "no such task"
+    # (vendors that answer a generic "invalid parameter" for an unknown id).
+    not_found_codes: ClassVar[Mapping[str, frozenset[str]]] = {}
 
     def get_request(self, task_id: str) -> Request:
         """The request that fetches one task."""

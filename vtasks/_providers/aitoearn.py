@@ -7,8 +7,8 @@ Every answer is HTTP 200 inside ``{code, message, data}``; the request succeeded
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar
 
 from .._models import Task
 from .._status import normalize_status
@@ -37,6 +37,8 @@ class AitoearnAdapter(Adapter):
     supports_list = True
     max_page_size = 1000
     default_page_size = 100
+    # A task id that is not a 24-hex ObjectId fails validation (10002): no such task.
+    not_found_codes: ClassVar[Mapping[str, frozenset[str]]] = {"get": frozenset({"10002"})}
 
     def __init__(self) -> None:
         from vtasks_gen_aitoearn.api.video import get_task, list_tasks

@@ -7,7 +7,8 @@ written). A succeeded task's ``file_id`` is resolved to ``download_url`` with ``
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 import attrs
 
@@ -23,6 +24,11 @@ class MinimaxAdapter(Adapter):
     """``GET /v1/query/video_generation`` and ``GET /v1/files/retrieve``."""
 
     name = "minimax"
+    # An unknown task_id (or file_id) is answered with 2013 "invalid params" (unconfirmed).
+    not_found_codes: ClassVar[Mapping[str, frozenset[str]]] = {
+        "get": frozenset({"2013"}),
+        "files": frozenset({"2013"}),
+    }
 
     def __init__(self) -> None:
         from vtasks_gen_minimax.api.files import retrieve_file
