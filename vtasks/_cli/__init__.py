@@ -1,0 +1,77 @@
+"""The ``vtasks`` command line.
+
+:func:`main` parses the arguments, runs one command and turns any failure into one line on stderr
+and an exit code (see :data:`vtasks._cli._errors.EXIT_CODES`): never a traceback, never a key.
+The commands, and with them httpx and the generated clients, load only when a command runs, so
+``vtasks --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+from collections.abc import Callable, Sequence
+
+from ._errors import ExitCode, describe_error, scrub
+from ._parser import build_parser
+
+__all__ = ["main"]
+
+# Command -> (module, function); imported on use.
+_COMMANDS = {
+    "get": ("._commands", "run_get"),
+    "list": ("._commands", "run_list"),
+    "wait": ("._commands", "run_wait"),
+    "download": ("._commands", "run_download"),
+    "providers": ("._commands", "run_providers"),
+    "serve-fake": ("._commands", "run_serve_fake"),
+    "demo": ("._demo", "run_demo"),
+}
+
+
+def _exit_status(code: object) -> int:
+    """The int behind a ``SystemExit`` code (``None`` is 0; a message is 1)."""
+    if code is None:
+        return 0
+    return code if isinstance(code, int) else 1
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``vtasks`` command line and return its exit code.
+
+    Args:
+        argv: The arguments (default: ``sys.argv[1:]``).
+
+    Returns:
+        The exit code: 0 ok, 1 error, 2 usage, 3 wait timed out, 4 the task ended failed,
+        cancelled or expired (``wait`` / ``download``), 130 interrupted.
+    """
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version and usage errors (argparse printed them)
+        return _exit_status(exc.code)
+
+    from ._output import Console
+
+    console = Console.from_std()
+    provider: str | None = getattr(args, "provider", None)
+    module, name = _COMMANDS[args.command]
+    try:
+        run: Callable[..., int] = getattr(importlib.import_module(module, __name__), name)
+        return run(args, console)
+    except KeyboardInterrupt:
+        console.err.write("vtasks: interrupted\n")
+        return ExitCode.INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (`vtasks list ark | head`): stop quietly. Point stdout at
+        # /dev/null so that the interpreter's final flush does not fail again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return ExitCode.OK
+    except Exception as exc:
+        message, code = describe_error(exc, provider)
+        console.err.write(f"vtasks: error: {scrub(message, provider)}\n")
+        console.err.flush()
+        return code

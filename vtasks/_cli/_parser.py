@@ -1,0 +1,179 @@
+"""The ``vtasks`` argument parser: commands, options, and the help text with exit codes.
+
+Import-light on purpose: ``vtasks --help`` loads this module and nothing that talks HTTP.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from vtasks import __version__
+from vtasks._config import PROVIDER_INFO, PROVIDERS
+from vtasks._models import TaskStatus
+
+from ._errors import EXIT_CODES
+from ._values import parse_duration, parse_positive_int, parse_when
+
+__all__ = ["build_parser", "epilog", "exit_codes_text"]
+
+_DESCRIPTION = """\
+Ask AI video-generation providers what became of a video task: one status vocabulary,
+UTC times and the same output for every provider.
+
+Try it without an API key: vtasks demo"""
+
+_EXAMPLES = """\
+examples:
+  vtasks get ark cgt-20250601123456-abcde
+  vtasks list vidu --status failed --since 24h --json
+  vtasks wait minimax 337433671976378 --timeout 15m
+  vtasks download ark cgt-20250601123456-abcde -o videos/"""
+
+
+def exit_codes_text() -> str:
+    """The ``exit codes:`` block of the help texts."""
+    codes = "\n".join(f"  {int(code):<4} {meaning}" for code, meaning in EXIT_CODES)
+    return f"exit codes:\n{codes}\n"
+
+
+def epilog() -> str:
+    """The text after the option list of ``vtasks --help``: examples, environment, exit codes."""
+    listable = ", ".join(p for p in PROVIDERS if PROVIDER_INFO[p].supports_list)
+    return (
+        f"{_EXAMPLES}\n\n"
+        "environment:\n"
+        "  VTASKS_<PROVIDER>_API_KEY   the provider's API key (read only from here, never an option)\n"
+        "  VTASKS_<PROVIDER>_BASE_URL  another base URL (a region, a reseller, a simulator)\n"
+        "  NO_COLOR                    set to turn colour off\n\n"
+        f"providers: {', '.join(PROVIDERS)} (list works on {listable}; see `vtasks providers`)\n\n"
+        + exit_codes_text()
+    )
+
+
+def _add_common(parser: argparse.ArgumentParser, *, timeout_help: str) -> None:
+    group = parser.add_argument_group("common options")
+    group.add_argument(
+        "--base-url",
+        metavar="URL",
+        help="scheme and host the provider's paths go after "
+        "(default: VTASKS_<PROVIDER>_BASE_URL or the provider's public endpoint)",
+    )
+    group.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON object per task per line (JSON Lines) and nothing else on stdout",
+    )
+    group.add_argument("--timeout", type=parse_duration, metavar="SECONDS", help=timeout_help)
+
+
+def _add_provider(parser: argparse.ArgumentParser, *, with_id: bool = True) -> None:
+    parser.add_argument(
+        "provider", choices=PROVIDERS, metavar="PROVIDER", help=", ".join(PROVIDERS)
+    )
+    if with_id:
+        parser.add_argument("task_id", metavar="ID", help="the task id, as the provider gave it")
+
+
+_HTTP_TIMEOUT_HELP = "seconds for each HTTP request (default 30)"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Build the parser; each command's ``command`` default names what to run."""
+    parser = argparse.ArgumentParser(
+        prog="vtasks",
+        description=_DESCRIPTION,
+        epilog=epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"vtasks {__version__}")
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
+
+    def command(name: str, help_text: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(
+            name,
+            help=help_text,
+            description=help_text[0].upper() + help_text[1:] + ".",
+            epilog=exit_codes_text(),
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        sub.set_defaults(command=name)
+        return sub
+
+    get = command("get", "show one task")
+    _add_provider(get)
+    _add_common(get, timeout_help=_HTTP_TIMEOUT_HELP)
+
+    listing = command("list", "list a provider's tasks, newest first (follows every page)")
+    _add_provider(listing, with_id=False)
+    listing.add_argument(
+        "--status",
+        nargs="+",
+        action="extend",
+        type=str.lower,
+        choices=[s.value for s in TaskStatus],
+        metavar="S",
+        help=f"only tasks in these statuses ({', '.join(s.value for s in TaskStatus)})",
+    )
+    when = "ISO-8601 (2025-01-31, 2025-01-31T08:00:00Z; UTC unless an offset is given) or an age (90m, 24h, 7d)"
+    listing.add_argument(
+        "--since", type=parse_when, metavar="T", help=f"only tasks created at or after T: {when}"
+    )
+    listing.add_argument(
+        "--until", type=parse_when, metavar="T", help="only tasks created before T (same forms)"
+    )
+    listing.add_argument(
+        "--limit", type=parse_positive_int, metavar="N", help="stop after N tasks (default: all)"
+    )
+    listing.add_argument(
+        "--page-size",
+        type=parse_positive_int,
+        metavar="N",
+        help="tasks per request (default: the provider's)",
+    )
+    _add_common(listing, timeout_help=_HTTP_TIMEOUT_HELP)
+
+    wait = command("wait", "wait until a task finishes, showing progress on stderr")
+    _add_provider(wait)
+    wait.add_argument(
+        "--interval",
+        type=parse_duration,
+        metavar="SECONDS",
+        help="seconds between polls (default: growing from 1 s to 15 s)",
+    )
+    _add_common(wait, timeout_help="how long to wait in all, e.g. 600, 15m (default 10m)")
+
+    download = command("download", "download a finished task's video, showing progress on stderr")
+    _add_provider(download)
+    download.add_argument(
+        "-o",
+        "--output",
+        metavar="PATH",
+        help="file to write, or an existing folder to write into (default: ./<ID>.mp4)",
+    )
+    download.add_argument(
+        "--overwrite", action="store_true", help="replace PATH if it exists (default: refuse)"
+    )
+    _add_common(download, timeout_help=_HTTP_TIMEOUT_HELP)
+
+    providers = command("providers", "show each provider's endpoints, auth and operations")
+    providers.add_argument(
+        "--json", action="store_true", help="print one JSON object per provider per line"
+    )
+
+    fake = command(
+        "serve-fake", "serve the built-in simulator of every provider's API until Ctrl-C"
+    )
+    fake.add_argument("--port", type=int, default=0, help="port to listen on (default: any free)")
+    fake.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    fake.add_argument(
+        "--speed",
+        type=float,
+        default=1.0,
+        help="simulated seconds per real second (default 1)",
+    )
+    fake.add_argument(
+        "--seed-demo", action="store_true", help="add demo tasks in every status to each provider"
+    )
+
+    command("demo", "run get, list, wait and download on every provider against the simulator")
+    return parser
