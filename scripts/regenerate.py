@@ -39,7 +39,17 @@ _HEADER = (
     " `nox -s regen`.\n"
 )
 # Fixed formatter settings, so the project's own ruff configuration never changes generated code.
-_RUFF_SETTINGS = ["--isolated", "--no-cache", "--target-version", "py311", "--line-length", "120"]
+# --no-respect-gitignore: the staging folder may sit inside an ignored folder (nox puts TMPDIR
+# under .nox/), where ruff would otherwise skip every file and leave the code unformatted.
+_RUFF_SETTINGS = [
+    "--isolated",
+    "--no-cache",
+    "--no-respect-gitignore",
+    "--target-version",
+    "py311",
+    "--line-length",
+    "120",
+]
 
 
 def package_name(provider: str) -> str:
