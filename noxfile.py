@@ -70,4 +70,5 @@ def drift(session: nox.Session) -> None:
 def bench(session: nox.Session) -> None:
     """Benchmarks: print ratios against raw httpx measured in the same run (not a test)."""
     session.install(*_group("bench"), ".")
+    session.run("python", "benchmarks/bench_simulator.py", "--requests", "2000")
     session.run("python", "benchmarks/run.py", *session.posargs)
