@@ -336,7 +336,7 @@ def bench_wait_many(sim: RemoteSimulator) -> None:
             (per_round <= expected) if expected else None,
         )
         del finished_requests
-    # Time from a task finishing to wait_for_tasks yielding it (real time, simulator at 10× speed).
+    # Time from a task finishing to wait_for_tasks yielding it (wall clock; simulator at real speed).
     provider = "ark"
     sim.call("clear_tasks", provider)
     key = sim.api_keys[provider]
