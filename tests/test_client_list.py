@@ -217,8 +217,12 @@ def test_created_range(api: Api, provider: str) -> None:
     requests = lists(api, provider)
     if provider == "vidu":  # the server filters the creation window
         query = requests[0].query_dict()
-        assert datetime.fromisoformat(query["created_at.from"][0]) == after
-        assert datetime.fromisoformat(query["created_at.to"][0]) == before
+        sent_after = datetime.fromisoformat(query["created_at.from"][0])
+        sent_before = datetime.fromisoformat(query["created_at.to"][0])
+        # whole seconds, widened outwards (the local filter is the exact one)
+        assert after - timedelta(seconds=1) < sent_after <= after
+        assert before <= sent_before < before + timedelta(seconds=1)
+        assert sent_after.microsecond == sent_before.microsecond == 0
         assert len(requests) == 2
     else:  # filtered locally; newest first, so listing stops at the first page older than after
         assert "created_at.from" not in requests[0].query_dict()
@@ -317,3 +321,17 @@ def test_created_after_later_than_before_is_empty(api: Api) -> None:
     tasks = api.client("ark").list_tasks(created_after=now, created_before=now - timedelta(days=1))
     assert tasks == []
     assert api.requests() == []
+
+
+@pytest.mark.parametrize("provider", LISTING)
+def test_created_after_is_inclusive(api: Api, provider: str) -> None:
+    now = api.fake.clock.now()
+    # Vidu sub-microsecond creation times: the server's filter must not drop the boundary task.
+    created = now - 7200 if provider == "vidu" else float(int(now) - 7200)
+    boundary = api.fake.add_task(provider, created_at=created)
+    api.fake.add_task(provider, created_at=created - 1)
+    newer = api.fake.add_task(provider, created_at=now)
+    tasks = api.client(provider).list_tasks(created_after=boundary.created_at)
+    assert [t.id for t in tasks] == [newer.id, boundary.id]
+    tasks = api.client(provider).list_tasks(created_before=boundary.created_at)
+    assert boundary.id not in [t.id for t in tasks]

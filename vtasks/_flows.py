@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 from collections import OrderedDict
 from collections.abc import Callable, Collection, Generator, Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, TypeAlias, TypeVar
 
 import attrs
@@ -255,11 +255,22 @@ def _server_filters(adapter: Adapter, query: ListQuery) -> _ServerFilters:
     after = before = None
     if query.created_after is not None or query.created_before is not None:
         if adapter.server_time_filter:
-            after = to_iso(query.created_after) if query.created_after else None
-            before = to_iso(query.created_before) if query.created_before else None
+            # Whole seconds, widened outwards: the server's clock precision (and rounding) need
+            # not match ours, so its filter only narrows the listing; the local filter is exact.
+            after = _whole_second(query.created_after, up=False)
+            before = _whole_second(query.created_before, up=True)
         else:
             exact = False
     return _ServerFilters(raw_statuses, ids, after, before, exact)
+
+
+def _whole_second(value: datetime | None, *, up: bool) -> str | None:
+    if value is None:
+        return None
+    whole = value.replace(microsecond=0)
+    if up and whole != value:
+        whole += timedelta(seconds=1)
+    return to_iso(whole)
 
 
 class _Seen:
