@@ -2,15 +2,20 @@
 
 An adapter never does I/O. It turns a question ("get task X", "list page 3") into a :class:`Request`
 built by the provider's *generated* client, and turns the decoded JSON answer into :class:`Task`
-objects or a vtasks error. ``Client`` and ``AsyncClient`` send the requests; the flows in
+objects or a vtasks error.
+
+Answers are read straight from the JSON, leniently, not through the generated models: those refuse
+a ``null`` status or a missing ``base_resp`` (real traffic has both), and would cost as much again
+as the normalization itself. What a task cannot do without (being an object, having an id) is
+checked here, and a failure is a :class:`ResponseError` that keeps the answer. ``Client`` and ``AsyncClient`` send the requests; the flows in
 :mod:`vtasks._flows` decide what to ask next. So every vendor rule lives in exactly one place.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any, ClassVar, TypeVar
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar
 
 import attrs
 
@@ -25,12 +30,13 @@ __all__ = [
     "as_float",
     "as_int",
     "as_text",
+    "expect_id",
+    "expect_items",
+    "expect_object",
     "given",
-    "parse_model",
+    "json_excerpt",
     "request_from_generated",
 ]
-
-_M = TypeVar("_M")
 
 
 @attrs.frozen(slots=True)
@@ -58,6 +64,7 @@ class Request:
         path: The path to append to the provider's base URL, already percent-encoded.
         params: Query parameters in order; a key repeats once per value of an array.
         task_ids: The task ids this request asks about (named in ``NotFoundError``).
+        url: An absolute URL to use instead of base URL + ``path`` (result downloads).
     """
 
     endpoint: str
@@ -65,6 +72,7 @@ class Request:
     path: str
     params: tuple[tuple[str, str], ...] = ()
     task_ids: tuple[str, ...] = ()
+    url: str | None = None
 
 
 def given(**kwargs: Any) -> dict[str, Any]:
@@ -163,33 +171,41 @@ def as_float(value: object) -> float | None:
     return None
 
 
-# What generated parsers raise on a body of the wrong shape (they do not validate primitives).
-_PARSE_ERRORS = (KeyError, TypeError, ValueError, AttributeError, IndexError)
-
-
-def parse_model(provider: str, what: str, from_dict: Callable[[Any], _M], payload: object) -> _M:
-    """Run a generated ``Model.from_dict`` and turn any crash into a :class:`ResponseError`.
-
-    The generated parsers index and iterate without checks; off-spec data (a missing required key,
-    a list where an object belongs) makes them raise. The user gets a vtasks error with the body.
-    """
+def expect_object(provider: str, what: str, payload: object) -> dict[str, Any]:
+    """``payload`` if it is a JSON object, else a :class:`ResponseError` keeping it."""
     if not isinstance(payload, dict):
         raise ResponseError(
             f"expected a JSON object for {what}, got {type(payload).__name__}",
             provider=provider,
-            body=_excerpt(payload),
+            body=json_excerpt(payload),
         )
-    try:
-        return from_dict(payload)
-    except _PARSE_ERRORS as exc:
+    return payload
+
+
+def expect_items(provider: str, what: str, value: object, payload: object) -> list[dict[str, Any]]:
+    """A page's list of task objects, else a :class:`ResponseError` keeping the whole answer."""
+    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
         raise ResponseError(
-            f"{what} does not match the provider's documented shape ({type(exc).__name__}: {exc})",
-            provider=provider,
-            body=_excerpt(payload),
-        ) from exc
+            f"{what} is not a list of task objects", provider=provider, body=json_excerpt(payload)
+        )
+    return value
 
 
-def _excerpt(payload: object) -> str:
+def expect_id(provider: str, value: object, payload: object) -> str:
+    """A task's id (a non-empty string or an integer), else a :class:`ResponseError`.
+
+    Everything else in a task is optional: a missing or ``null`` field becomes ``None`` (a
+    missing status :attr:`~vtasks.TaskStatus.UNKNOWN`), but a task without an id cannot be told
+    apart from any other.
+    """
+    text = as_text(value)
+    if text is None or isinstance(value, float):
+        raise ResponseError("a task without an id", provider=provider, body=json_excerpt(payload))
+    return text
+
+
+def json_excerpt(payload: object) -> str:
+    """An answer as JSON text, to keep on an error."""
     import json
 
     try:

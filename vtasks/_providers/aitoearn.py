@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
+from .._exceptions import ResponseError
 from .._models import Task
 from .._status import normalize_status
 from .._time import parse_iso8601
@@ -21,8 +22,11 @@ from ._base import (
     as_float,
     as_int,
     as_text,
+    expect_id,
+    expect_items,
+    expect_object,
     given,
-    parse_model,
+    json_excerpt,
     request_from_generated,
 )
 
@@ -42,12 +46,9 @@ class AitoearnAdapter(Adapter):
 
     def __init__(self) -> None:
         from vtasks_gen_aitoearn.api.video import get_task, list_tasks
-        from vtasks_gen_aitoearn.models import AitoearnTaskListResponse, AitoearnTaskResponse
 
         self._get = get_task
         self._list = list_tasks
-        self._task_model: Any = AitoearnTaskResponse
-        self._list_model: Any = AitoearnTaskListResponse
 
     def get_request(self, task_id: str) -> Request:
         """GET ``/api/ai/video/generations/{taskId}``."""
@@ -71,28 +72,25 @@ class AitoearnAdapter(Adapter):
 
     def parse_task(self, payload: Any) -> Task:
         """Normalize the ``data`` of ``{code: 0, data: task}``."""
-        parse_model(self.name, "task", self._task_model.from_dict, payload)
-        data = payload.get("data")
-        if not isinstance(data, dict) or "id" not in data:
-            from .._exceptions import ResponseError
-
+        data = expect_object(self.name, "answer", payload).get("data")
+        if not isinstance(data, dict):
             raise ResponseError(
-                "the answer has no task in data", provider=self.name, body=str(payload)
+                "the answer has no task in data", provider=self.name, body=json_excerpt(payload)
             )
         return self._task(data)
 
     def parse_page(self, payload: Any) -> Page:
         """Normalize the ``data`` of ``{code: 0, data: {page, pageSize, totalPages, total, list}}``."""
-        parse_model(self.name, "task list", self._list_model.from_dict, payload)
-        data = payload.get("data")
-        if not isinstance(data, dict) or not isinstance(data.get("list"), list):
-            from .._exceptions import ResponseError
-
+        data = expect_object(self.name, "answer", payload).get("data")
+        if not isinstance(data, dict):
             raise ResponseError(
-                "the answer has no task list in data", provider=self.name, body=str(payload)
+                "the answer has no task list in data",
+                provider=self.name,
+                body=json_excerpt(payload),
             )
+        items = expect_items(self.name, "data.list", data.get("list"), payload)
         return Page(
-            tasks=tuple(self._task(item) for item in data["list"]),
+            tasks=tuple(self._task(item) for item in items),
             total=as_int(data.get("total")),
             total_pages=as_int(data.get("totalPages")),
         )
@@ -104,7 +102,7 @@ class AitoearnAdapter(Adapter):
         video_url = as_text(raw.get("videoUrl"))
         return Task(
             provider=self.name,
-            id=str(raw["id"]),
+            id=expect_id(self.name, raw.get("id"), raw),
             status=normalize_status(self.name, raw_status),
             raw_status=raw_status,
             model=as_text(raw.get("model")),

@@ -15,7 +15,15 @@ import attrs
 from .._models import Task
 from .._status import normalize_status
 from .._time import from_unix_seconds
-from ._base import Adapter, Request, as_int, as_text, parse_model, request_from_generated
+from ._base import (
+    Adapter,
+    Request,
+    as_int,
+    as_text,
+    expect_id,
+    expect_object,
+    request_from_generated,
+)
 
 __all__ = ["MinimaxAdapter"]
 
@@ -33,12 +41,9 @@ class MinimaxAdapter(Adapter):
     def __init__(self) -> None:
         from vtasks_gen_minimax.api.files import retrieve_file
         from vtasks_gen_minimax.api.video import get_task
-        from vtasks_gen_minimax.models import MinimaxFileResponse, MinimaxTask
 
         self._get = get_task
         self._retrieve = retrieve_file
-        self._task_model: Any = MinimaxTask
-        self._file_model: Any = MinimaxFileResponse
 
     def get_request(self, task_id: str) -> Request:
         """The query request."""
@@ -46,20 +51,15 @@ class MinimaxAdapter(Adapter):
 
     def parse_task(self, payload: Any) -> Task:
         """Normalize ``{task_id, status, file_id, video_width, video_height, base_resp}``."""
-        parse_model(self.name, "task", self._task_model.from_dict, payload)
+        payload = expect_object(self.name, "task", payload)
         raw_status = as_text(payload.get("status"))
         status = normalize_status(self.name, raw_status)
         error_code, error_message = self._base_resp(payload) or (None, None)
         if status.value == "failed" and error_message is None:
             error_message = "video generation failed (MiniMax gives no reason)"
-        task_id = as_text(payload.get("task_id"))
-        if task_id is None:
-            from .._exceptions import ResponseError
-
-            raise ResponseError("the answer has no task_id", provider=self.name, body=str(payload))
         return Task(
             provider=self.name,
-            id=task_id,
+            id=expect_id(self.name, payload.get("task_id"), payload),
             status=status,
             raw_status=raw_status,
             width=as_int(payload.get("video_width")),
@@ -80,8 +80,7 @@ class MinimaxAdapter(Adapter):
 
     def complete(self, task: Task, payload: Any) -> Task:
         """Take ``file.download_url`` (valid for about an hour) and ``file.created_at``."""
-        parse_model(self.name, "file", self._file_model.from_dict, payload)
-        file = payload.get("file")
+        file = expect_object(self.name, "file answer", payload).get("file")
         if not isinstance(file, dict):
             return task
         url = as_text(file.get("download_url"))

@@ -21,7 +21,9 @@ from ._base import (
     as_float,
     as_int,
     as_text,
-    parse_model,
+    expect_id,
+    expect_items,
+    expect_object,
     request_from_generated,
 )
 
@@ -41,9 +43,6 @@ class _SeedanceAdapter(Adapter):
 
         self._get: ModuleType = importlib.import_module(f"{self.package}.api.tasks.get_task")
         self._list: ModuleType = importlib.import_module(f"{self.package}.api.tasks.list_tasks")
-        models = importlib.import_module(f"{self.package}.models")
-        self._task_model: Any = models.SeedanceTask
-        self._list_model: Any = models.SeedanceTaskList
 
     def get_request(self, task_id: str) -> Request:
         """GET ``.../contents/generations/tasks/{id}``."""
@@ -75,16 +74,14 @@ class _SeedanceAdapter(Adapter):
 
     def parse_task(self, payload: Any) -> Task:
         """Normalize one task object."""
-        parse_model(self.name, "task", self._task_model.from_dict, payload)
-        return self._task(payload)
+        return self._task(expect_object(self.name, "task", payload))
 
     def parse_page(self, payload: Any) -> Page:
         """Normalize ``{total, items}``."""
-        parse_model(self.name, "task list", self._list_model.from_dict, payload)
-        # The generated parser has checked every item's shape; normalize straight from the JSON.
+        page = expect_object(self.name, "task list", payload)
+        items = expect_items(self.name, "items", page.get("items"), payload)
         return Page(
-            tasks=tuple(self._task(item) for item in payload["items"]),
-            total=as_int(payload.get("total")),
+            tasks=tuple(self._task(item) for item in items), total=as_int(page.get("total"))
         )
 
     def _task(self, raw: dict[str, Any]) -> Task:
@@ -101,7 +98,7 @@ class _SeedanceAdapter(Adapter):
         updated_at = from_unix_seconds(raw.get("updated_at"))
         return Task(
             provider=self.name,
-            id=str(raw["id"]),
+            id=expect_id(self.name, raw.get("id"), raw),
             status=status,
             raw_status=raw_status,
             model=as_text(raw.get("model")),

@@ -13,7 +13,7 @@ from typing import Any
 from .._models import Task
 from .._status import normalize_status
 from .._time import from_unix_millis
-from ._base import Adapter, Request, as_text, parse_model, request_from_generated
+from ._base import Adapter, Request, as_text, expect_id, expect_object, request_from_generated
 
 __all__ = ["VeoAdapter"]
 
@@ -25,10 +25,8 @@ class VeoAdapter(Adapter):
 
     def __init__(self) -> None:
         from vtasks_gen_veo.api.tasks import get_task
-        from vtasks_gen_veo.models import VeoTask
 
         self._get = get_task
-        self._task_model: Any = VeoTask
 
     def get_request(self, task_id: str) -> Request:
         """The query request (the id travels in the query string)."""
@@ -36,7 +34,7 @@ class VeoAdapter(Adapter):
 
     def parse_task(self, payload: Any) -> Task:
         """Normalize ``{id, status, video_url, enhanced_prompt, status_update_time}``."""
-        parse_model(self.name, "task", self._task_model.from_dict, payload)
+        payload = expect_object(self.name, "task", payload)
         raw_status = as_text(payload.get("status"))
         status = normalize_status(self.name, raw_status)
         error = payload.get("error")
@@ -48,7 +46,7 @@ class VeoAdapter(Adapter):
         updated_at = from_unix_millis(payload.get("status_update_time"))
         return Task(
             provider=self.name,
-            id=str(payload["id"]),
+            id=expect_id(self.name, payload.get("id"), payload),
             status=status,
             raw_status=raw_status,
             prompt=as_text(payload.get("enhanced_prompt")),

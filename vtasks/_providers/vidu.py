@@ -21,8 +21,10 @@ from ._base import (
     as_float,
     as_int,
     as_text,
+    expect_id,
+    expect_items,
+    expect_object,
     given,
-    parse_model,
     request_from_generated,
 )
 
@@ -43,12 +45,9 @@ class ViduAdapter(Adapter):
 
     def __init__(self) -> None:
         from vtasks_gen_vidu.api.tasks import get_task, list_tasks
-        from vtasks_gen_vidu.models import ViduTaskCreations, ViduTaskList
 
         self._get = get_task
         self._list = list_tasks
-        self._task_model: Any = ViduTaskCreations
-        self._list_model: Any = ViduTaskList
 
     def first_page(self) -> int:
         """Vidu counts pages from 0."""
@@ -89,15 +88,15 @@ class ViduAdapter(Adapter):
 
     def parse_task(self, payload: Any) -> Task:
         """Normalize ``{id, state, err_code, credits, creations: [...]}``."""
-        parse_model(self.name, "task", self._task_model.from_dict, payload)
-        return self._task(payload)
+        return self._task(expect_object(self.name, "task", payload))
 
     def parse_page(self, payload: Any) -> Page:
         """Normalize ``{next_page_token, tasks}``."""
-        parse_model(self.name, "task list", self._list_model.from_dict, payload)
+        page = expect_object(self.name, "task list", payload)
+        items = expect_items(self.name, "tasks", page.get("tasks"), payload)
         return Page(
-            tasks=tuple(self._task(item) for item in payload["tasks"]),
-            next_token=as_text(payload.get("next_page_token")),
+            tasks=tuple(self._task(item) for item in items),
+            next_token=as_text(page.get("next_page_token")),
         )
 
     def _task(self, raw: dict[str, Any]) -> Task:
@@ -111,7 +110,7 @@ class ViduAdapter(Adapter):
         size = _mapping(video.get("resolution"))
         return Task(
             provider=self.name,
-            id=str(raw["id"]),
+            id=expect_id(self.name, raw.get("id"), raw),
             status=status,
             raw_status=raw_status,
             model=as_text(raw.get("model")),
