@@ -11,11 +11,14 @@ import json
 import logging
 import math
 import re
+import ssl
+import threading
 import time
 from collections.abc import Generator
 from typing import TYPE_CHECKING, Any, Protocol
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import quote, quote_plus, urljoin, urlsplit
 
+from . import _download as dl
 from ._config import check_provider, resolve_api_key, resolve_base_url
 from ._error_codes import error_class_for, is_retryable_error
 from ._exceptions import (
@@ -23,6 +26,7 @@ from ._exceptions import (
     APIError,
     APITimeoutError,
     ConfigurationError,
+    DownloadError,
     NotFoundError,
     RateLimitError,
     ResponseError,
@@ -30,11 +34,15 @@ from ._exceptions import (
     make_api_error,
 )
 from ._providers import Adapter, Request, get_adapter
-from ._redact import redact_url
+from ._redact import is_sensitive_name, redact_text, redact_url
 from ._retry import PollSchedule, RetryPolicy, parse_retry_after
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import httpx
+
+    from ._models import Task
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -44,6 +52,7 @@ __all__ = [
     "advance",
     "check_id",
     "check_timeout",
+    "shared_ssl_context",
 ]
 
 logger = logging.getLogger("vtasks")
@@ -121,6 +130,9 @@ class BaseClient:
         # The key lives only inside this header value; it is never logged or shown (see __repr__).
         key = resolve_api_key(self.provider, api_key)
         self._auth_header = (self._adapter.auth.header, self._adapter.auth.value(key))
+        # For scrubbing vendor text that echoes the key (error messages, bodies).
+        self._secrets = (key,)
+        self._secret_forms = (key, quote(key, safe=""), quote_plus(key, safe=""))
         self._origin = _origin(self.base_url)
 
     def schedule(self, poll_interval: float | None) -> PollSchedule:
@@ -144,7 +156,7 @@ class BaseClient:
     # -- requests ---------------------------------------------------------------------------
 
     def _url(self, request: Request) -> str:
-        return self.base_url + request.path
+        return request.url or self.base_url + request.path
 
     def _headers(self, url: str) -> dict[str, str]:
         """Headers for a request to ``url``: the key only ever goes to the configured origin."""
@@ -159,27 +171,54 @@ class BaseClient:
     ) -> httpx.Request:
         import httpx
 
-        extensions = {}
-        if self.timeout is not None:
-            extensions["timeout"] = httpx.Timeout(self.timeout).as_dict()
         request = client.build_request(method, url, params=params, headers=self._headers(url))
-        request.extensions.update(extensions)
+        if self.timeout is not None:
+            request.extensions["timeout"] = httpx.Timeout(self.timeout).as_dict()
         # A caller's own client may carry default headers with credentials; off-origin they must go.
         if _origin(url) != self._origin:
-            for name in ("authorization", "x-api-key", "proxy-authorization", "cookie"):
-                request.headers.pop(name, None)
+            for name in [name for name in request.headers if is_sensitive_name(name)]:
+                del request.headers[name]
         return request
 
-    def _redirect(self, response: httpx.Response, hops: int) -> str | None:
-        """The absolute URL to follow for a redirect answer, or ``None`` for any other answer."""
+    def _send_auth(self, url: httpx.URL) -> Any:
+        """The ``auth`` argument of ``send``: a caller's client-wide auth never goes off-origin."""
+        import httpx
+
+        return httpx.USE_CLIENT_DEFAULT if _origin(str(url)) == self._origin else None
+
+    def _next_hop(self, response: httpx.Response, hops: int) -> str | None:
+        """The absolute URL to follow for a redirect answer, or ``None`` for any other answer.
+
+        Redirects are followed by hand, so that every hop is built by :meth:`_build` (auth only
+        to the configured origin, whatever header scheme the vendor uses) and logged.
+        """
         if response.status_code not in (301, 302, 303, 307, 308):
             return None
         location = response.headers.get("location")
         if not location:
             return None
         if hops >= MAX_REDIRECTS:
-            raise APIConnectionError(f"more than {MAX_REDIRECTS} redirects", provider=self.provider)
+            # A redirect loop does not heal: off-spec, not retried.
+            raise ResponseError(
+                f"more than {MAX_REDIRECTS} redirects (last to {redact_url(str(location))})",
+                provider=self.provider,
+                status_code=response.status_code,
+            )
         return urljoin(str(response.request.url), str(location))
+
+    @staticmethod
+    def _retry_after(response: httpx.Response) -> float | None:
+        return parse_retry_after(response.headers.get("retry-after"))
+
+    def _scrub(self, text: str | None) -> str | None:
+        """Vendor text with any echo of the API key replaced (messages, bodies)."""
+        return None if text is None else redact_text(text, self._secrets)
+
+    def _scrub_body(self, content: bytes) -> bytes | str:
+        """A raw body to keep on an error: as received, unless it echoes the key."""
+        if not any(form.encode() in content for form in self._secret_forms):
+            return content
+        return redact_text(content.decode("utf-8", "replace"), self._secrets)
 
     # -- answers ----------------------------------------------------------------------------
 
@@ -199,10 +238,10 @@ class BaseClient:
             raise self._api_error(request, response, code, message)
         if not is_json:
             raise ResponseError(
-                f"expected JSON, got {_describe_non_json(response)}",
+                f"expected JSON, got {self._scrub(_describe_non_json(response))}",
                 provider=self.provider,
                 status_code=status,
-                body=content,
+                body=self._scrub_body(content),
             )
         business = self._adapter.business_error(payload)
         if business is not None:
@@ -226,11 +265,11 @@ class BaseClient:
             cls,
             self.provider,
             response.status_code,
-            code=code,
-            message=message,
+            code=self._scrub(code),
+            message=self._scrub(message),
             request_id=_request_id(response),
-            body=response.content,
-            retry_after=parse_retry_after(response.headers.get("retry-after")),
+            body=self._scrub_body(response.content),
+            retry_after=self._retry_after(response),
             task_ids=request.task_ids,
         )
 
@@ -238,15 +277,19 @@ class BaseClient:
         """The vtasks error for an httpx exception (no answer, or an unreadable one)."""
         import httpx
 
+        error: APIConnectionError
         if isinstance(exc, httpx.TimeoutException):
-            return APITimeoutError(
+            error = APITimeoutError(
                 f"{request.endpoint} request timed out ({type(exc).__name__})",
                 provider=self.provider,
             )
-        return APIConnectionError(
-            f"{request.endpoint} request failed: {type(exc).__name__}: {exc}",
-            provider=self.provider,
-        )
+        else:
+            error = APIConnectionError(
+                f"{request.endpoint} request failed: {type(exc).__name__}: {self._scrub(str(exc))}",
+                provider=self.provider,
+            )
+        error.__cause__ = exc
+        return error
 
     # -- retries ----------------------------------------------------------------------------
 
@@ -270,18 +313,83 @@ class BaseClient:
         return delay
 
     def _log(
-        self, request: Request, url: str, status: int | str, started: float, attempt: int
+        self, method: str, url: object, status: int | str, started: float, attempt: int
     ) -> None:
+        """One DEBUG line per HTTP exchange (each redirect hop is one): never a header."""
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug(
                 "%s %s %s -> %s in %.1f ms (attempt %d)",
                 self.provider,
-                request.method,
-                redact_url(url),
+                method,
+                redact_url(str(url)),
                 status,
                 (time.perf_counter() - started) * 1000,
                 attempt + 1,
             )
+
+    # -- downloads --------------------------------------------------------------------------
+
+    @staticmethod
+    def _download_request(task: Task) -> Request:
+        """The request for a task's video (its URL is absolute, often on another origin)."""
+        return Request(
+            endpoint="download",
+            method="GET",
+            path="",
+            task_ids=(task.id,),
+            url=dl.video_url_of(task),
+        )
+
+    def _download_answer_error(self, request: Request, response: httpx.Response) -> VTasksError:
+        """The error a download answer other than 200 means (its body already read)."""
+        try:
+            self._decode(request, response)
+        except VTasksError as exc:
+            return exc
+        return ResponseError(
+            f"expected the video, got HTTP {response.status_code}",
+            provider=self.provider,
+            status_code=response.status_code,
+        )
+
+    def _download_retry(
+        self, error: VTasksError, attempt: int, started: float, *, task: Task, target: Path
+    ) -> float:
+        """Seconds to wait before retrying a download, else raise the DownloadError it ends in.
+
+        Transient failures (connection lost mid-transfer, 5xx, 429) are retried like any request;
+        the final error is a :class:`DownloadError` whatever the cause (chained).
+        """
+        if isinstance(error, DownloadError):
+            raise error
+        delay = self._retry_delay(error, attempt, started)
+        if delay is None:
+            raise DownloadError(
+                str(error).removeprefix(f"{self.provider}: "),
+                path=target,
+                task_id=task.id,
+                provider=task.provider,
+            ) from error
+        return delay
+
+
+_SSL_CONTEXT: ssl.SSLContext | None = None
+_SSL_LOCK = threading.Lock()
+
+
+def shared_ssl_context() -> ssl.SSLContext:
+    """One TLS context for every HTTP client vtasks creates.
+
+    Building one (loading the CA bundle) takes tens of milliseconds, which httpx would otherwise
+    spend on every ``Client`` / ``AsyncClient``; a context is safe to share between threads.
+    """
+    global _SSL_CONTEXT  # noqa: PLW0603  (built once, lock-protected)
+    with _SSL_LOCK:
+        if _SSL_CONTEXT is None:
+            import httpx
+
+            _SSL_CONTEXT = httpx.create_ssl_context()
+        return _SSL_CONTEXT
 
 
 def _request_id(response: httpx.Response) -> str | None:

@@ -14,8 +14,16 @@ from typing import Any, TypeVar
 import httpx
 
 from . import _download as dl
-from ._base_client import DEFAULT_TIMEOUT, BaseClient, Clock, advance, check_id, check_timeout
-from ._exceptions import DownloadError, ResponseError, VTasksError
+from ._base_client import (
+    DEFAULT_TIMEOUT,
+    BaseClient,
+    Clock,
+    advance,
+    check_id,
+    check_timeout,
+    shared_ssl_context,
+)
+from ._exceptions import DownloadError, VTasksError
 from ._flows import (
     Fetch,
     Flow,
@@ -29,7 +37,7 @@ from ._flows import (
 from ._models import Task
 from ._providers import Request
 from ._query import make_list_query
-from ._retry import PollSchedule, RetryPolicy, parse_retry_after
+from ._retry import PollSchedule, RetryPolicy
 
 __all__ = ["Client"]
 
@@ -87,7 +95,7 @@ class Client(BaseClient):
         )
         self._owns_http = http_client is None
         self._http = http_client or httpx.Client(
-            timeout=timeout, follow_redirects=False, headers={"Connection": "keep-alive"}
+            timeout=timeout, follow_redirects=False, verify=shared_ssl_context()
         )
         self._pool: ThreadPoolExecutor | None = None
 
@@ -230,35 +238,29 @@ class Client(BaseClient):
             DownloadError: The task has no video yet, or the transfer broke off.
         """
         task = task_or_id if isinstance(task_or_id, Task) else self.get_task(task_or_id)
-        url = dl.video_url_of(task)
+        request = self._download_request(task)
         target = dl.prepare_target(path, overwrite=overwrite, task=task)
-        request = Request(endpoint="download", method="GET", path="", task_ids=(task.id,))
         started = self.clock.now()
         attempt = 0
         while True:
             try:
                 return self._download_once(
-                    url, target, overwrite=overwrite, task=task, on_progress=on_progress
+                    request,
+                    target,
+                    attempt,
+                    overwrite=overwrite,
+                    task=task,
+                    on_progress=on_progress,
                 )
-            except VTasksError as failure:
-                delay = (
-                    None
-                    if isinstance(failure, DownloadError)
-                    else self._retry_delay(failure, attempt, started)
-                )
-                if delay is None:
-                    raise
+            except DownloadError:
+                raise
+            except VTasksError as exc:
+                error = exc
             except httpx.HTTPError as exc:
-                transport = self._transport_error(exc, request)
-                delay = self._retry_delay(transport, attempt, started)
-                if delay is None:
-                    raise DownloadError(
-                        f"download of task {task.id} failed: {transport}",
-                        path=target,
-                        task_id=task.id,
-                        provider=task.provider,
-                    ) from exc
-            self.clock.sleep(delay)
+                error = self._transport_error(exc, request)
+            self.clock.sleep(
+                self._download_retry(error, attempt, started, task=task, target=target)
+            )
             attempt += 1
 
     # -- driving flows ----------------------------------------------------------------------
@@ -312,36 +314,42 @@ class Client(BaseClient):
         started = self.clock.now()
         attempt = 0
         while True:
-            response: httpx.Response | None = None
-            perf = time.perf_counter()
-            url = self._url(request)
+            retry_after = None
             try:
-                response = self._send_following_redirects(request, url)
-                self._log(request, url, response.status_code, perf, attempt)
+                response = self._exchange(request, attempt)
+                retry_after = self._retry_after(response)
                 return self._decode(request, response)
             except VTasksError as exc:
                 error = exc
             except httpx.HTTPError as exc:
                 error = self._transport_error(exc, request)
-                self._log(request, url, type(exc).__name__, perf, attempt)
-            retry_after = (
-                parse_retry_after(response.headers.get("retry-after"))
-                if response is not None
-                else None
-            )
             delay = self._retry_delay(error, attempt, started, retry_after)
             if delay is None:
                 return error
             self.clock.sleep(delay)
             attempt += 1
 
-    def _send_following_redirects(self, request: Request, url: str) -> httpx.Response:
+    def _exchange(self, request: Request, attempt: int, *, stream: bool = False) -> httpx.Response:
+        """One attempt: send ``request``, following redirects by hand; the final answer."""
+        url: str = self._url(request)
         params: Any = request.params
         hops = 0
         while True:
             built = self._build(self._http, request.method, url, params)
-            response = self._http.send(built, follow_redirects=False)
-            target = self._redirect(response, hops)
+            perf = time.perf_counter()
+            try:
+                response = self._http.send(
+                    built, stream=stream, auth=self._send_auth(built.url), follow_redirects=False
+                )
+            except httpx.HTTPError as exc:
+                self._log(request.method, built.url, type(exc).__name__, perf, attempt)
+                raise
+            self._log(request.method, built.url, response.status_code, perf, attempt)
+            try:
+                target = self._next_hop(response, hops)
+            except BaseException:
+                response.close()
+                raise
             if target is None:
                 return response
             response.close()
@@ -349,8 +357,9 @@ class Client(BaseClient):
 
     def _download_once(
         self,
-        url: str,
+        request: Request,
         target: Path,
+        attempt: int,
         *,
         overwrite: bool,
         task: Task,
@@ -358,33 +367,21 @@ class Client(BaseClient):
     ) -> Path:
         fd, temporary = dl.open_temporary(target)
         try:
-            with (
-                os.fdopen(fd, "wb") as file,
-                self._http.stream(
-                    "GET",
-                    url,
-                    follow_redirects=True,
-                    timeout=self.timeout if self.timeout else httpx.USE_CLIENT_DEFAULT,
-                ) as response,
-            ):
-                if response.status_code != 200:
-                    response.read()
-                    request = Request(
-                        endpoint="download", method="GET", path="", task_ids=(task.id,)
-                    )
-                    self._decode(request, response)  # raises the error the answer means
-                    raise ResponseError(
-                        f"download answered HTTP {response.status_code}",
-                        provider=self.provider,
-                        status_code=response.status_code,
-                    )
-                expected = dl.expected_length(response)
-                received = 0
-                for chunk in response.iter_bytes(dl.CHUNK_SIZE):
-                    file.write(chunk)
-                    received += len(chunk)
-                    if on_progress is not None:
-                        on_progress(received, expected)
+            with os.fdopen(fd, "wb") as file:
+                response = self._exchange(request, attempt, stream=True)
+                try:
+                    if response.status_code != 200:
+                        response.read()
+                        raise self._download_answer_error(request, response)
+                    expected = dl.expected_length(response)
+                    received = 0
+                    for chunk in response.iter_bytes(dl.CHUNK_SIZE):
+                        file.write(chunk)
+                        received += len(chunk)
+                        if on_progress is not None:
+                            on_progress(received, expected)
+                finally:
+                    response.close()
             dl.check_complete(received, expected, target=target, task=task)
             return dl.finish(temporary, target, overwrite=overwrite, task=task)
         except BaseException:
