@@ -410,7 +410,7 @@ def test_help_documents_commands_and_exit_codes() -> None:
     result = vtasks_cli("--help")
     assert result.returncode == 0
     for word in ("get", "list", "wait", "download", "providers", "serve-fake", "demo"):
-        assert f"\n    {word}" in result.stdout
+        assert f"\n  {word}" in result.stdout
     for code in ("0 ", "1 ", "2 ", "3 ", "4 ", "130 "):
         assert f"\n  {code}" in result.stdout
     assert "VTASKS_<PROVIDER>_API_KEY" in result.stdout

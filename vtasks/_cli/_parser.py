@@ -14,7 +14,30 @@ from vtasks._models import TaskStatus
 from ._errors import EXIT_CODES
 from ._values import parse_duration, parse_positive_int, parse_when
 
-__all__ = ["build_parser", "epilog", "exit_codes_text"]
+__all__ = ["COMMANDS", "build_parser", "commands_text", "epilog", "exit_codes_text"]
+
+COMMANDS: dict[str, tuple[str, str]] = {
+    "get": ("PROVIDER ID", "show one task"),
+    "list": (
+        "PROVIDER [--status S ...] [--since T] [--until T] [--limit N] [--page-size N]",
+        "list a provider's tasks, newest first (follows every page)",
+    ),
+    "wait": (
+        "PROVIDER ID [--timeout S] [--interval S]",
+        "wait until a task finishes, showing progress on stderr",
+    ),
+    "download": (
+        "PROVIDER ID [-o PATH] [--overwrite]",
+        "download a finished task's video, showing progress on stderr",
+    ),
+    "providers": ("", "show each provider's endpoints, auth and operations"),
+    "serve-fake": (
+        "[--port N] [--speed X] [--seed-demo]",
+        "serve the built-in simulator of every provider's API until Ctrl-C",
+    ),
+    "demo": ("", "run get, list, wait and download on every provider against the simulator"),
+}
+"""Command -> (arguments synopsis, one-line help): the help text and the README use this."""
 
 _DESCRIPTION = """\
 Ask AI video-generation providers what became of a video task: one status vocabulary,
@@ -28,6 +51,19 @@ examples:
   vtasks list vidu --status failed --since 24h --json
   vtasks wait minimax 337433671976378 --timeout 15m
   vtasks download ark cgt-20250601123456-abcde -o videos/"""
+
+
+def commands_text() -> str:
+    """The ``commands:`` block of ``vtasks --help``: each command with its arguments."""
+    lines = [f"{name} {synopsis}".rstrip() for name, (synopsis, _) in COMMANDS.items()]
+    width = max(len(line) for line in lines if len(line) <= 40)
+    out = ["commands:"]
+    for line, (_, help_text) in zip(lines, COMMANDS.values(), strict=True):
+        if len(line) > width:
+            out += [f"  {line}", f"  {'':{width}}  {help_text}"]
+        else:
+            out.append(f"  {line:{width}}  {help_text}")
+    return "\n".join(out)
 
 
 def exit_codes_text() -> str:
@@ -45,8 +81,8 @@ def epilog() -> str:
         "  VTASKS_<PROVIDER>_API_KEY   the provider's API key (read only from here, never an option)\n"
         "  VTASKS_<PROVIDER>_BASE_URL  another base URL (a region, a reseller, a simulator)\n"
         "  NO_COLOR                    set to turn colour off\n\n"
-        f"providers: {', '.join(PROVIDERS)} (list works on {listable}; see `vtasks providers`)\n\n"
-        + exit_codes_text()
+        f"providers: {', '.join(PROVIDERS)}\n"
+        f"  list works on {listable}; see `vtasks providers`\n\n" + exit_codes_text()
     )
 
 
@@ -74,6 +110,13 @@ def _add_provider(parser: argparse.ArgumentParser, *, with_id: bool = True) -> N
         parser.add_argument("task_id", metavar="ID", help="the task id, as the provider gave it")
 
 
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    """Keeps descriptions and epilogs as written; leaves room for the command names."""
+
+    def __init__(self, prog: str) -> None:
+        super().__init__(prog, max_help_position=30)
+
+
 _HTTP_TIMEOUT_HELP = "seconds for each HTTP request (default 30)"
 
 
@@ -81,29 +124,31 @@ def build_parser() -> argparse.ArgumentParser:
     """Build the parser; each command's ``command`` default names what to run."""
     parser = argparse.ArgumentParser(
         prog="vtasks",
-        description=_DESCRIPTION,
+        description=f"{_DESCRIPTION}\n\n{commands_text()}",
         epilog=epilog(),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=_Formatter,
     )
     parser.add_argument("--version", action="version", version=f"vtasks {__version__}")
-    commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
+    commands = parser.add_subparsers(
+        metavar="COMMAND", required=True, help="one of the commands above; COMMAND --help for more"
+    )
 
-    def command(name: str, help_text: str) -> argparse.ArgumentParser:
+    def command(name: str) -> argparse.ArgumentParser:
+        help_text = COMMANDS[name][1]
         sub = commands.add_parser(
             name,
-            help=help_text,
             description=help_text[0].upper() + help_text[1:] + ".",
             epilog=exit_codes_text(),
-            formatter_class=argparse.RawDescriptionHelpFormatter,
+            formatter_class=_Formatter,
         )
         sub.set_defaults(command=name)
         return sub
 
-    get = command("get", "show one task")
+    get = command("get")
     _add_provider(get)
     _add_common(get, timeout_help=_HTTP_TIMEOUT_HELP)
 
-    listing = command("list", "list a provider's tasks, newest first (follows every page)")
+    listing = command("list")
     _add_provider(listing, with_id=False)
     listing.add_argument(
         "--status",
@@ -132,7 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_common(listing, timeout_help=_HTTP_TIMEOUT_HELP)
 
-    wait = command("wait", "wait until a task finishes, showing progress on stderr")
+    wait = command("wait")
     _add_provider(wait)
     wait.add_argument(
         "--interval",
@@ -142,7 +187,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_common(wait, timeout_help="how long to wait in all, e.g. 600, 15m (default 10m)")
 
-    download = command("download", "download a finished task's video, showing progress on stderr")
+    download = command("download")
     _add_provider(download)
     download.add_argument(
         "-o",
@@ -155,14 +200,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_common(download, timeout_help=_HTTP_TIMEOUT_HELP)
 
-    providers = command("providers", "show each provider's endpoints, auth and operations")
+    providers = command("providers")
     providers.add_argument(
         "--json", action="store_true", help="print one JSON object per provider per line"
     )
 
-    fake = command(
-        "serve-fake", "serve the built-in simulator of every provider's API until Ctrl-C"
-    )
+    fake = command("serve-fake")
     fake.add_argument("--port", type=int, default=0, help="port to listen on (default: any free)")
     fake.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     fake.add_argument(
@@ -175,5 +218,5 @@ def build_parser() -> argparse.ArgumentParser:
         "--seed-demo", action="store_true", help="add demo tasks in every status to each provider"
     )
 
-    command("demo", "run get, list, wait and download on every provider against the simulator")
+    command("demo")
     return parser
