@@ -117,3 +117,21 @@ def test_bad_ids(api: Api, bad: object) -> None:
     with pytest.raises(vtasks.ConfigurationError):
         client.get_task(bad)  # type: ignore[arg-type]
     assert api.requests() == []
+
+
+def test_a_lone_string_is_not_a_list_of_ids(api: Api) -> None:
+    added = api.fake.add_task("ark")
+    client = api.client("ark")
+    with pytest.raises(vtasks.ConfigurationError):
+        client.get_tasks(added.id)
+    with pytest.raises(vtasks.ConfigurationError):
+        client.wait_for_tasks(added.id)
+    assert api.requests() == []
+
+
+def test_ids_are_stripped(api: Api) -> None:
+    added = api.fake.add_task("vidu")
+    client = api.client("vidu")
+    assert [t.id for t in client.get_tasks([f" {added.id}\n"])] == [added.id]
+    assert [t.id for t in client.list_tasks(task_ids=[f" {added.id} "])] == [added.id]
+    assert client.get_task(f"\t{added.id} ").id == added.id

@@ -306,7 +306,11 @@ def test_list_unsupported(api: Api, provider: str) -> None:
         {"page_size": True},
         {"limit": -1},
         {"status": "done"},
+        {"status": 5},
+        {"status": ["running", None]},
         {"created_after": "yesterday"},
+        {"task_ids": "cgt-20250101000000-aaaaa"},
+        {"task_ids": ["ok", ""]},
     ],
 )
 def test_bad_arguments(api: Api, kwargs: dict[str, Any]) -> None:

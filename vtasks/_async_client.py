@@ -26,6 +26,7 @@ from ._base_client import (
     SystemClock,
     advance,
     check_id,
+    check_ids,
     check_timeout,
     shared_ssl_context,
 )
@@ -119,7 +120,7 @@ class AsyncClient(BaseClient):
 
     async def get_tasks(self, task_ids: Iterable[str]) -> list[Task]:
         """Fetch many tasks, batched by id filter or concurrently (see :meth:`vtasks.Client.get_tasks`)."""
-        ids = [check_id(task_id) for task_id in task_ids]
+        ids = check_ids(task_ids)
         return await self._run(get_tasks_flow(self._adapter, ids)) if ids else []
 
     def list_tasks(
@@ -174,7 +175,7 @@ class AsyncClient(BaseClient):
         poll_interval: float | None = None,
     ) -> AsyncIterator[Task]:
         """Yield each task as it finishes (see :meth:`vtasks.Client.wait_for_tasks`)."""
-        ids = [check_id(task_id) for task_id in task_ids]
+        ids = check_ids(task_ids)
         flow = wait_for_tasks_flow(
             self._adapter,
             ids,

@@ -14,7 +14,7 @@ import re
 import ssl
 import threading
 import time
-from collections.abc import Generator
+from collections.abc import Generator, Iterable
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import quote, quote_plus, urljoin, urlsplit
 
@@ -51,6 +51,7 @@ __all__ = [
     "SystemClock",
     "advance",
     "check_id",
+    "check_ids",
     "check_timeout",
     "shared_ssl_context",
 ]
@@ -438,6 +439,15 @@ def check_id(task_id: object) -> str:
     if not isinstance(task_id, str) or not task_id.strip():
         raise ConfigurationError(f"a task id must be a non-empty string, not {task_id!r}")
     return task_id.strip()
+
+
+def check_ids(task_ids: object) -> list[str]:
+    """Task ids from an iterable, each checked; a lone string is refused (not split into chars)."""
+    if isinstance(task_ids, str | bytes) or not isinstance(task_ids, Iterable):
+        raise ConfigurationError(
+            f"task ids must be given as a list (or other iterable) of strings, not {task_ids!r}"
+        )
+    return [check_id(task_id) for task_id in task_ids]
 
 
 def advance(flow: Generator[Any, Any, Any], value: Any, provider: str) -> Any:

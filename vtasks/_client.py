@@ -20,6 +20,7 @@ from ._base_client import (
     Clock,
     advance,
     check_id,
+    check_ids,
     check_timeout,
     shared_ssl_context,
 )
@@ -137,7 +138,7 @@ class Client(BaseClient):
         Raises:
             NotFoundError: Some ids are unknown (``task_ids`` names them all).
         """
-        ids = [check_id(task_id) for task_id in task_ids]
+        ids = check_ids(task_ids)
         return self._run(get_tasks_flow(self._adapter, ids)) if ids else []
 
     def list_tasks(
@@ -211,7 +212,7 @@ class Client(BaseClient):
         Raises:
             WaitTimeout: The deadline passed before every task finished.
         """
-        ids = [check_id(task_id) for task_id in task_ids]
+        ids = check_ids(task_ids)
         flow = wait_for_tasks_flow(
             self._adapter,
             ids,

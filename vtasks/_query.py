@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
+from ._base_client import check_ids
 from ._exceptions import ConfigurationError, UnsupportedOperation
 from ._flows import ListQuery
 from ._models import TaskStatus
@@ -17,7 +18,15 @@ __all__ = ["make_list_query"]
 def _statuses(status: Any) -> frozenset[TaskStatus] | None:
     if status is None:
         return None
-    values = [status] if isinstance(status, str | TaskStatus) else list(status)
+    if isinstance(status, str | TaskStatus):
+        values: list[Any] = [status]
+    elif isinstance(status, Iterable):
+        values = list(status)
+    else:
+        raise ConfigurationError(
+            f"status must be a status or a collection of them, not {status!r}",
+            hint=f"use one of {', '.join(s.value for s in TaskStatus)}",
+        )
     out = set()
     for value in values:
         try:
@@ -76,7 +85,7 @@ def make_list_query(
         statuses=_statuses(status),
         created_after=_aware("created_after", created_after),
         created_before=_aware("created_before", created_before),
-        task_ids=frozenset(task_ids) if task_ids is not None else None,
+        task_ids=frozenset(check_ids(task_ids)) if task_ids is not None else None,
         page_size=size,
         limit=_positive("limit", limit, allow_zero=True),
     )
