@@ -70,7 +70,9 @@ def assert_utc(value: datetime | None) -> datetime:
 def test_documented_statuses_map(api: Api, provider: str) -> None:
     client = api.client(provider)
     for raw, expected in DOCUMENTED[provider].items():
-        added = api.fake.add_task(provider, raw_status=raw)
+        # (Veo's upsampling step counts as the end only with the video: see below)
+        extra = {"video_url": "https://cdn.example/v.mp4"} if raw.startswith("video_ups") else None
+        added = api.fake.add_task(provider, raw_status=raw, extra=extra)
         task = client.get_task(added.id)
         assert (task.raw_status, task.status) == (raw, expected)
         assert task.id == added.id
@@ -210,6 +212,17 @@ def test_veo_generation_completed_is_not_terminal(api: Api) -> None:
     assert task.finished_at is None
 
 
+def test_veo_upsampling_completed_without_video_is_not_the_end(api: Api) -> None:
+    bare = api.fake.add_task("veo", raw_status="video_upsampling_completed")
+    task = api.client("veo").get_task(bare.id)
+    assert (task.raw_status, task.status) == ("video_upsampling_completed", R)
+    with_video = api.fake.add_task(
+        "veo", raw_status="video_upsampling_completed", extra={"video_url": "https://c/v.mp4"}
+    )
+    task = api.client("veo").get_task(with_video.id)
+    assert (task.status, task.video_url) == (S, "https://c/v.mp4")
+
+
 def test_minimax_video_url_via_files_retrieve(api: Api) -> None:
     added = api.fake.add_task("minimax", status="succeeded", width=1366, height=768)
     task = api.client("minimax").get_task(added.id)
@@ -322,6 +335,16 @@ def test_aitoearn_fields(api: Api) -> None:
     assert abs(assert_utc(task.started_at).timestamp() - (created + 10)) < 0.001
     assert abs(assert_utc(task.finished_at).timestamp() - (created + 20)) < 0.001
     assert task.duration == 8.0
+
+
+def test_aitoearn_queued_has_not_started(api: Api) -> None:
+    added = api.fake.add_task("aitoearn", lifecycle="succeeded", step_seconds=10)
+    client = api.client("aitoearn")
+    assert client.get_task(added.id).started_at is None  # startedAt is the submission time
+    api.fake.clock.advance(10)
+    started = client.get_task(added.id).started_at
+    assert started is not None
+    assert abs(started.timestamp() - (added.created_at.timestamp() + 10)) < 0.001
 
 
 def test_aitoearn_mixed_case_in_progress(api: Api) -> None:

@@ -133,9 +133,15 @@ def test_veo_upsampling_is_waited_for(api: Api) -> None:
     task = api.client("veo").wait_for_task(
         added.id, poll_interval=5, on_poll=lambda t: seen.append(t.raw_status)
     )
-    assert task.raw_status == "video_upsampling_completed"
+    assert task.raw_status == "completed"
     assert task.status is TaskStatus.SUCCEEDED
-    assert "video_generation_completed" in seen
+    assert task.video_url == api.fake.get_task("veo", added.id).video_url
+    assert seen[-4:] == [
+        "video_generation_completed",
+        "video_upsampling",
+        "video_upsampling_completed",
+        "completed",
+    ]
 
 
 def test_unknown_status_is_not_terminal(api: Api) -> None:

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 from .._exceptions import ResponseError
-from .._models import Task
+from .._models import Task, TaskStatus
 from .._status import normalize_status
 from .._time import parse_iso8601
 from ._base import (
@@ -100,10 +100,11 @@ class AitoearnAdapter(Adapter):
         inputs: dict[str, Any] = raw["input"] if isinstance(raw.get("input"), dict) else {}
         error = raw.get("error")
         video_url = as_text(raw.get("videoUrl"))
+        status = normalize_status(self.name, raw_status)
         return Task(
             provider=self.name,
             id=expect_id(self.name, raw.get("id"), raw),
-            status=normalize_status(self.name, raw_status),
+            status=status,
             raw_status=raw_status,
             model=as_text(raw.get("model")),
             prompt=as_text(inputs.get("prompt")),
@@ -111,7 +112,8 @@ class AitoearnAdapter(Adapter):
             video_urls=(video_url,) if video_url else (),
             cover_url=as_text(raw.get("coverUrl")),
             created_at=parse_iso8601(raw.get("submittedAt")),
-            started_at=parse_iso8601(raw.get("startedAt")),
+            # The server's schema requires startedAt: a queued task reports its submission time.
+            started_at=None if status is TaskStatus.QUEUED else parse_iso8601(raw.get("startedAt")),
             finished_at=parse_iso8601(raw.get("finishedAt")),
             error=as_text(error.get("message")) if isinstance(error, dict) else as_text(error),
             duration=as_float(inputs.get("duration")),

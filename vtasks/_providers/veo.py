@@ -4,18 +4,28 @@
 seconds depending on the upstream: :func:`vtasks._time.from_unix_millis` tells them apart by size.
 The answer's ``id`` may differ from the id asked for (it can lose the model prefix), so the task
 keeps the id the caller used, which is the one that works for the next query.
+
+``video_upsampling_completed`` counts as succeeded only when it comes with a video URL: some
+resellers pass through it on the way to ``completed`` and publish the URL only then.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from .._models import Task
+from .._models import Task, TaskStatus
 from .._status import normalize_status
 from .._time import from_unix_millis
 from ._base import Adapter, Request, as_text, expect_id, expect_object, request_from_generated
 
 __all__ = ["VeoAdapter"]
+
+# Success-like reseller states that are steps on the way, not the end (unconfirmed).
+_STEPS = frozenset({"videoupsamplingcompleted"})
+
+
+def _fold(value: str | None) -> str:
+    return "".join((value or "").split()).lower().replace("_", "").replace("-", "")
 
 
 class VeoAdapter(Adapter):
@@ -43,6 +53,10 @@ class VeoAdapter(Adapter):
         else:
             error_message, error_code = as_text(error), None
         video_url = as_text(payload.get("video_url"))
+        if status is TaskStatus.SUCCEEDED and video_url is None and _fold(raw_status) in _STEPS:
+            # A reseller's intermediate "...completed" step without a video: the final
+            # "completed" (with the URL) is still to come, so the task is not finished yet.
+            status = TaskStatus.RUNNING
         updated_at = from_unix_millis(payload.get("status_update_time"))
         return Task(
             provider=self.name,
