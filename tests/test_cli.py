@@ -278,6 +278,15 @@ def test_download_into_a_folder_uses_a_safe_name(
     assert json_lines(result.stdout)[0]["id"] == task.id
 
 
+def test_download_into_a_new_folder_given_with_a_slash(
+    fake: FakeProviders, env: dict[str, str], tmp_path: Path
+) -> None:
+    task = fake.add_task("ark", status="succeeded")
+    result = vtasks_cli("download", "ark", task.id, "-o", f"{tmp_path}/videos/", env=env)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "videos" / f"{task.id}.mp4").read_bytes() == fake.video_bytes
+
+
 def test_download_refuses_to_overwrite(
     fake: FakeProviders, env: dict[str, str], tmp_path: Path
 ) -> None:

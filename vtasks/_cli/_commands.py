@@ -179,7 +179,8 @@ def run_download(args: argparse.Namespace, console: Console) -> int:
             )
         name = _default_name(task, task.video_url)
         target = Path(args.output).expanduser() if args.output else Path(name)
-        if target.is_dir():
+        # An existing folder, or a path written as one ("videos/"), gets the default name inside.
+        if target.is_dir() or (args.output and args.output.endswith(("/", os.sep))):
             target = target / name
         line = StatusLine(console.err, tty=console.err_tty)
         progress = DownloadProgress(line, f"{task.provider} {task.id}")

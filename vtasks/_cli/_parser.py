@@ -193,7 +193,8 @@ def build_parser() -> argparse.ArgumentParser:
         "-o",
         "--output",
         metavar="PATH",
-        help="file to write, or an existing folder to write into (default: ./<ID>.mp4)",
+        help="file to write, or a folder to write <ID>.mp4 into: an existing one, or any path "
+        "ending in / (default: ./<ID>.mp4)",
     )
     download.add_argument(
         "--overwrite", action="store_true", help="replace PATH if it exists (default: refuse)"
