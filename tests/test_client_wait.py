@@ -244,3 +244,54 @@ def test_wait_for_tasks_unknown_id(api: Api) -> None:
 def test_wait_for_tasks_empty(api: Api) -> None:
     assert api.client("vidu").wait_for_tasks([]) == []
     assert api.requests() == []
+
+
+# ---- failing polls ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("provider", ["ark", "minimax", "vidu"])
+def test_an_outage_shorter_than_the_wait_does_not_end_it(api: Api, provider: str) -> None:
+    added = api.fake.add_task(provider, lifecycle="succeeded", step_seconds=10)
+    # the first poll fails on all 3 attempts, the second on its first
+    api.fake.inject(provider, "http_error", endpoint="get", status=503, count=4)
+    task = api.client(provider).wait_for_task(added.id, poll_interval=10)
+    assert task.status is TaskStatus.SUCCEEDED
+    assert [r.status for r in api.requests(provider, "get")][:5] == [503, 503, 503, 503, 200]
+
+
+def test_a_persistent_outage_ends_in_wait_timeout(api: Api) -> None:
+    added = api.fake.add_task("aitoearn", status="running")
+    client = api.client("aitoearn")
+    assert client.get_task(added.id).status is TaskStatus.RUNNING
+    api.fake.inject("aitoearn", "drop", endpoint="get", count=None)
+    with pytest.raises(vtasks.WaitTimeout) as info:
+        client.wait_for_task(added.id, timeout=30, poll_interval=10)
+    error = info.value
+    assert error.task is None  # no state was seen during this wait
+    assert error.task_id == added.id
+    assert isinstance(error.__cause__, vtasks.APIConnectionError)
+    assert sum(api.clock.sleeps) == pytest.approx(30, abs=0.01)  # (and tiny back-offs)
+
+
+def test_an_error_that_does_not_heal_ends_the_wait_at_once(api: Api) -> None:
+    added = api.fake.add_task("minimax", lifecycle="succeeded", step_seconds=10)
+    api.fake.inject("minimax", "business_error", endpoint="get", code=1004)
+    with pytest.raises(vtasks.AuthenticationError):
+        api.client("minimax").wait_for_task(added.id)
+    assert len(api.requests("minimax", "get")) == 1
+
+
+def test_wait_for_tasks_rides_out_an_outage(api: Api) -> None:
+    added = [api.fake.add_task("vidu", lifecycle="succeeded", step_seconds=10) for _ in range(3)]
+    api.fake.inject("vidu", "http_error", endpoint="list", status=502, count=3)
+    tasks = api.client("vidu").wait_for_tasks([t.id for t in added], poll_interval=10)
+    assert sorted(t.id for t in tasks) == sorted(t.id for t in added)
+
+
+def test_wait_for_tasks_persistent_outage(api: Api) -> None:
+    added = api.fake.add_task("veo", status="running")
+    api.fake.inject("veo", "http_error", endpoint="get", status=500, count=None)
+    with pytest.raises(vtasks.WaitTimeout) as info:
+        api.client("veo").wait_for_tasks([added.id], timeout=20, poll_interval=5)
+    assert info.value.task_id == added.id
+    assert isinstance(info.value.__cause__, vtasks.ServerError)
