@@ -230,7 +230,9 @@ class BaseClient:
         try:
             payload: Any = json.loads(content) if content else None
             is_json = content != b""
-        except ValueError:  # JSONDecodeError and UnicodeDecodeError both
+        # JSONDecodeError and UnicodeDecodeError are ValueErrors; a body nested deeper than the
+        # interpreter's recursion limit (``[[[[...``) raises RecursionError: unreadable all the same.
+        except (ValueError, RecursionError):
             payload, is_json = None, False
         if status >= 400 or status < 200 or 300 <= status < 400:
             code, message = self._adapter.error_fields(payload) if is_json else (None, None)

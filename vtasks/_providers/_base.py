@@ -210,6 +210,10 @@ def json_excerpt(payload: object) -> str:
 
     try:
         return json.dumps(payload, ensure_ascii=False, default=repr)
+    except RecursionError:
+        # An answer that json.loads could still read may be too deep to write back out (or to
+        # repr) from further down the stack: say so rather than crash while reporting it.
+        return f"<a JSON {type(payload).__name__} nested too deeply to show>"
     except (TypeError, ValueError):  # pragma: no cover - default=repr handles the rest
         return repr(payload)
 
