@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
-from harness import AUTH_HEADERS, Api
+from harness import AUTH_HEADERS, Api, BridgeClock
 
 import vtasks
 from vtasks import PROVIDERS, TaskStatus
@@ -243,3 +243,22 @@ def test_no_logging_at_info(api: Api, caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.INFO, logger="vtasks"):
         api.client("ark").get_task(added.id)
     assert [r for r in caplog.records if r.name == "vtasks"] == []
+
+
+# ---- clocks -------------------------------------------------------------------------------------
+
+
+def test_the_real_clock(api: Api) -> None:
+    """No clock given: real time (asyncio.sleep for AsyncClient), against a fast simulator."""
+    api.fake.clock.speed = 2000.0  # simulated seconds per real second
+    added = api.fake.add_task("ark", lifecycle="succeeded", step_seconds=5)
+    task = api.client("ark", clock=None).wait_for_task(added.id, poll_interval=0.002, timeout=5)
+    assert task.status is TaskStatus.SUCCEEDED
+
+
+def test_a_plain_sleep_works_for_both_clients(api: Api) -> None:
+    clock = BridgeClock(api.fake)  # sleep() is a plain function, even for AsyncClient
+    added = api.fake.add_task("vidu", lifecycle="succeeded", step_seconds=5)
+    task = api.client("vidu", clock=clock).wait_for_task(added.id, poll_interval=5)
+    assert task.status is TaskStatus.SUCCEEDED
+    assert clock.sleeps == [5.0, 5.0, 5.0]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import UTC, datetime, timedelta
 
@@ -397,4 +398,7 @@ def test_times_are_aware_utc_or_none(api: Api, provider: str) -> None:
     # every provider reports some time for a finished task, except Vidu's creations view
     if provider != "vidu":
         assert task.finished_at is not None or task.updated_at is not None
-    assert task.to_dict()["status"] == "succeeded"
+    data = json.loads(json.dumps(task.to_dict()))  # JSON-ready
+    assert data["status"] == "succeeded"
+    assert data["id"] == added.id
+    assert "raw" not in data

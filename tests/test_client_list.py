@@ -339,3 +339,37 @@ def test_created_after_is_inclusive(api: Api, provider: str) -> None:
     assert [t.id for t in tasks] == [newer.id, boundary.id]
     tasks = api.client(provider).list_tasks(created_before=boundary.created_at)
     assert boundary.id not in [t.id for t in tasks]
+
+
+@pytest.mark.parametrize("provider", LISTING)
+def test_unknown_statuses_listed_and_filtered(api: Api, provider: str) -> None:
+    odd = api.fake.add_task(provider, raw_status="reticulating")
+    api.fake.add_tasks(provider, 5, statuses=["running", "succeeded"])
+    client = api.client(provider)
+    everything = client.list_tasks()
+    assert len(everything) == 6
+    (unknown,) = client.list_tasks(status="unknown")
+    assert unknown.id == odd.id
+    assert unknown.status is TaskStatus.UNKNOWN
+    assert unknown.raw_status == "reticulating"
+
+
+@pytest.mark.parametrize(
+    ("provider", "empty"),
+    [
+        ("ark", {"total": 100, "items": []}),
+        (
+            "aitoearn",
+            {"code": 0, "message": "ok", "data": {"totalPages": 10, "total": 100, "list": []}},
+        ),
+    ],
+)
+def test_an_empty_page_ends_the_listing(api: Api, provider: str, empty: dict[str, Any]) -> None:
+    api.fake.add_tasks(provider, 100)
+    iterator = api.client(provider, max_concurrency=1).iter_tasks(page_size=10)
+    first = [next(iterator) for _ in range(10)]
+    api.fake.inject(provider, "http_error", endpoint="list", status=200, body=empty)
+    rest = list(iterator)
+    assert [t.id for t in first] == api.fake.task_ids(provider)[:10]
+    assert rest == []  # the page said "nothing more", whatever the total claims
+    assert len(lists(api, provider)) == 2
