@@ -114,6 +114,18 @@ def test_get_unknown_id_is_one_line_exit_1(env: dict[str, str]) -> None:
     assert result.stdout == ""
 
 
+def test_an_unknown_status_is_shown_with_a_warning(
+    fake: FakeProviders, env: dict[str, str]
+) -> None:
+    task = fake.add_task("ark", status="running")
+    fake.inject("ark", "unknown_status", value="throttled")
+    result = vtasks_cli("get", "ark", task.id, "--json", env=env)
+    assert result.returncode == 0, result.stderr
+    (line,) = json_lines(result.stdout)
+    assert (line["status"], line["raw_status"]) == ("unknown", "throttled")
+    assert result.stderr.startswith("vtasks: warning: unknown ark status 'throttled'")
+
+
 # ---- list -------------------------------------------------------------------------------------
 
 

@@ -12,6 +12,7 @@ import importlib
 import os
 import sys
 from collections.abc import Callable, Sequence
+from typing import IO
 
 from ._errors import ExitCode, describe_error, scrub
 from ._parser import build_parser
@@ -37,6 +38,19 @@ def _exit_status(code: object) -> int:
     return code if isinstance(code, int) else 1
 
 
+def _show_warnings(stream: IO[str]) -> None:
+    """Print the library's warnings (e.g. an unknown status) as ``vtasks: warning: ...`` lines."""
+    import logging
+
+    logger = logging.getLogger("vtasks")
+    if not any(getattr(h, "_vtasks_cli", False) for h in logger.handlers):
+        handler = logging.StreamHandler(stream)
+        handler.setLevel(logging.WARNING)
+        handler.setFormatter(logging.Formatter("vtasks: warning: %(message)s"))
+        handler._vtasks_cli = True  # type: ignore[attr-defined]
+        logger.addHandler(handler)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``vtasks`` command line and return its exit code.
 
@@ -56,6 +70,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from ._output import Console
 
     console = Console.from_std()
+    _show_warnings(console.err)
     provider: str | None = getattr(args, "provider", None)
     module, name = _COMMANDS[args.command]
     try:
