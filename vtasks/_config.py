@@ -138,9 +138,15 @@ def resolve_api_key(provider: str, api_key: str | None) -> str:
             f"no API key for {provider}",
             hint=f"pass api_key=... or set the environment variable {api_key_env(provider)}",
         )
-    if any(ch in key for ch in "\r\n"):
-        raise ConfigurationError(f"the API key for {provider} contains a line break")
-    return key.strip()
+    key = key.strip()
+    if not key.isascii() or not key.isprintable():
+        # HTTP header values are ASCII; a line break would even split the header.
+        raise ConfigurationError(
+            f"the API key for {provider} contains a line break, a control character or a"
+            " non-ASCII character",
+            hint=f"check the value of {api_key_env(provider)} or the api_key argument",
+        )
+    return key
 
 
 def resolve_base_url(provider: str, base_url: str | None) -> str:
