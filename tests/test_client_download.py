@@ -30,6 +30,8 @@ def test_download_by_id(api: Api, provider: str, tmp_path: Path) -> None:
     assert progress[-1] == (len(VIDEO_MP4), len(VIDEO_MP4))
     (download,) = api.requests(provider, "download")
     assert download.status == 200
+    assert download.headers["accept"] == "*/*"  # a video, not JSON
+    assert all(r.headers["accept"] == "application/json" for r in api.requests(provider, "get"))
 
 
 def test_download_from_task(api: Api, tmp_path: Path) -> None:

@@ -310,7 +310,7 @@ class AsyncClient(BaseClient):
         params: Any = request.params
         hops = 0
         while True:
-            built = self._build(self._http, request.method, url, params)
+            built = self._build(self._http, request, url, params)
             perf = time.perf_counter()
             try:
                 response = await self._http.send(

@@ -128,7 +128,8 @@ class BaseClient:
         self.max_concurrency = max_concurrency
         self.clock: Clock = clock or SystemClock()
         self._adapter: Adapter = get_adapter(self.provider)
-        # The key lives only inside this header value; it is never logged or shown (see __repr__).
+        # The key is kept only in this header value and in the scrubbing forms below; it is
+        # never logged or shown (see __repr__).
         key = resolve_api_key(self.provider, api_key)
         self._auth_header = (self._adapter.auth.header, self._adapter.auth.value(key))
         # For scrubbing vendor text that echoes the key (error messages, bodies).
@@ -159,27 +160,31 @@ class BaseClient:
     def _url(self, request: Request) -> str:
         return request.url or self.base_url + request.path
 
-    def _headers(self, url: str) -> dict[str, str]:
+    def _headers(self, request: Request, url: str) -> dict[str, str]:
         """Headers for a request to ``url``: the key only ever goes to the configured origin."""
-        headers = {"Accept": "application/json", "User-Agent": _USER_AGENT}
+        accept = "*/*" if request.endpoint == "download" else "application/json"
+        headers = {"Accept": accept, "User-Agent": _USER_AGENT}
         if _origin(url) == self._origin:
             name, value = self._auth_header
             headers[name] = value
         return headers
 
     def _build(
-        self, client: httpx.Client | httpx.AsyncClient, method: str, url: str, params: Any
+        self, client: httpx.Client | httpx.AsyncClient, request: Request, url: str, params: Any
     ) -> httpx.Request:
+        """The HTTP request for one hop of ``request`` to ``url``."""
         import httpx
 
-        request = client.build_request(method, url, params=params, headers=self._headers(url))
+        built = client.build_request(
+            request.method, url, params=params, headers=self._headers(request, url)
+        )
         if self.timeout is not None:
-            request.extensions["timeout"] = httpx.Timeout(self.timeout).as_dict()
+            built.extensions["timeout"] = httpx.Timeout(self.timeout).as_dict()
         # A caller's own client may carry default headers with credentials; off-origin they must go.
         if _origin(url) != self._origin:
-            for name in [name for name in request.headers if is_sensitive_name(name)]:
-                del request.headers[name]
-        return request
+            for name in [name for name in built.headers if is_sensitive_name(name)]:
+                del built.headers[name]
+        return built
 
     def _send_auth(self, url: httpx.URL) -> Any:
         """The ``auth`` argument of ``send``: a caller's client-wide auth never goes off-origin."""
