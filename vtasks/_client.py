@@ -232,11 +232,14 @@ class Client(BaseClient):
     ) -> Path:
         """Download a task's video to ``path`` (the file to write) and return it.
 
-        The file appears only when complete; a broken transfer leaves nothing behind.
+        The file appears only when complete; a broken transfer leaves nothing behind (no
+        temporary file either). Transient failures are retried like any request. Redirects are
+        followed without the API key unless they stay on the provider's origin.
 
         Raises:
             DownloadExistsError: ``path`` exists and ``overwrite`` is false.
-            DownloadError: The task has no video yet, or the transfer broke off.
+            DownloadError: The task has no video yet, the transfer broke off, or the server
+                refused it (the underlying error is chained as ``__cause__``).
         """
         task = task_or_id if isinstance(task_or_id, Task) else self.get_task(task_or_id)
         request = self._download_request(task)
