@@ -369,6 +369,29 @@ def test_ctrl_c_during_download_leaves_no_file(
     assert list(tmp_path.iterdir()) == []  # neither the file nor its temporary
 
 
+def test_ctrl_c_during_parallel_pages_exits_at_once(
+    fake: FakeProviders, env: dict[str, str]
+) -> None:
+    fake.add_tasks("ark", 100, snapshots=False)
+    fake.inject("ark", "latency", endpoint="list", seconds=1.5, count=1)  # the first page
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "vtasks", "list", "ark", "--page-size", "10"],
+        env=clean_env(env),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(0.8)
+    fake.inject("ark", "latency", endpoint="list", seconds=20, count=None)  # the parallel pages
+    time.sleep(2.5)
+    proc.send_signal(signal.SIGINT)
+    interrupted = time.monotonic()
+    _out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130
+    assert time.monotonic() - interrupted < 5  # not held by requests still in flight
+    assert err.splitlines()[-1] == "vtasks: interrupted"
+
+
 # ---- keys, configuration, usage ---------------------------------------------------------------
 
 
