@@ -333,6 +333,17 @@ def test_download_of_an_unfinished_task_says_wait(
     assert list(tmp_path.iterdir()) == []
 
 
+def test_download_of_a_succeeded_task_without_url(
+    fake: FakeProviders, env: dict[str, str], tmp_path: Path
+) -> None:
+    task = fake.add_task("ark", status="succeeded")
+    fake.inject("ark", "null_fields", fields=["content.video_url"], count=None)
+    result = vtasks_cli("download", "ark", task.id, "-o", str(tmp_path), env=env)
+    line = assert_clean_error(result, 1)
+    assert "no video URL" in line
+    assert list(tmp_path.iterdir()) == []
+
+
 # ---- Ctrl-C -----------------------------------------------------------------------------------
 
 

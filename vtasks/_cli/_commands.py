@@ -172,6 +172,12 @@ def run_download(args: argparse.Namespace, console: Console) -> int:
             if args.json:
                 print_json(task.to_dict(), out=console.out)
             return ExitCode.TASK_FAILED
+        if not task.video_url and task.is_terminal:
+            raise CliError(
+                f"{task.provider} task {task.id} succeeded but the provider gave no video URL",
+                hint="result URLs expire (often after 24 h); check with: "
+                f"vtasks get {task.provider} {task.id} --json",
+            )
         if not task.video_url:
             raise CliError(
                 f"{task.provider} task {task.id} is {task.status.value}, no video yet",
