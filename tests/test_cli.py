@@ -210,22 +210,32 @@ def test_list_broken_pipe_is_quiet(fake: FakeProviders, env: dict[str, str]) -> 
 def test_wait_shows_progress_and_prints_the_result(
     fake: FakeProviders, env: dict[str, str]
 ) -> None:
-    fake.clock.speed = 20.0  # each 5 s lifecycle step takes 0.25 s
-    task = fake.add_task("minimax", lifecycle="succeeded")
-    result = vtasks_cli("wait", "minimax", task.id, "--interval", "0.1", "--json", env=env)
-    assert result.returncode == 0, result.stderr
-    (final,) = json_lines(result.stdout)
+    task = fake.add_task("minimax", lifecycle="succeeded", step_seconds=10)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "vtasks", "wait", "minimax", task.id, "--interval", "0.1", "--json"],
+        env=clean_env(env),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 20
+    while not fake.requests and time.monotonic() < deadline:  # the first poll, at "Preparing"
+        time.sleep(0.02)
+    fake.clock.speed = 20.0  # then each 10 s lifecycle step takes 0.5 s
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    (final,) = json_lines(out)
     assert final["status"] == "succeeded"
     assert final["video_url"]
-    progress = result.stderr.splitlines()
+    progress = err.splitlines()
     # plain lines (not a terminal), one per status change, with raw status and elapsed time
-    assert [line.split(": ")[1].split(",")[0] for line in progress] == [
-        "queued (Preparing)",
-        "running (Processing)",
-        "succeeded (Success)",
-    ]
+    shown = [line.split(": ")[1].split(",")[0] for line in progress]
+    assert shown[0] == "queued (Preparing)"
+    assert shown[-1] == "succeeded (Success)"
+    assert set(shown) <= {"queued (Preparing)", "running (Processing)", "succeeded (Success)"}
+    assert len(shown) == len(set(shown))
     assert all(f"minimax {task.id}" in line and "elapsed" in line for line in progress)
-    assert "\r" not in result.stderr
+    assert "\r" not in err
 
 
 @pytest.mark.parametrize(
@@ -347,7 +357,10 @@ def test_download_of_a_succeeded_task_without_url(
 # ---- Ctrl-C -----------------------------------------------------------------------------------
 
 
-def _interrupt(args: list[str], env: dict[str, str], after: float) -> tuple[int, str, str]:
+def _interrupt(
+    fake: FakeProviders, args: list[str], env: dict[str, str], after: float
+) -> tuple[int, str, str]:
+    """Run the CLI; ``after`` seconds past its first request to the simulator, press Ctrl-C."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "vtasks", *args],
         env=clean_env(env),
@@ -355,6 +368,9 @@ def _interrupt(args: list[str], env: dict[str, str], after: float) -> tuple[int,
         stderr=subprocess.PIPE,
         text=True,
     )
+    deadline = time.monotonic() + 20
+    while not fake.requests and time.monotonic() < deadline:
+        time.sleep(0.02)
     time.sleep(after)
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=20)
@@ -363,7 +379,7 @@ def _interrupt(args: list[str], env: dict[str, str], after: float) -> tuple[int,
 
 def test_ctrl_c_during_wait_exits_130(fake: FakeProviders, env: dict[str, str]) -> None:
     task = fake.add_task("ark", status="running")
-    code, _out, err = _interrupt(["wait", "ark", task.id, "--interval", "0.2"], env, 1.5)
+    code, _out, err = _interrupt(fake, ["wait", "ark", task.id, "--interval", "0.2"], env, 0.5)
     assert code == 130
     assert "Traceback" not in err
     assert err.splitlines()[-1] == "vtasks: interrupted"
@@ -374,7 +390,9 @@ def test_ctrl_c_during_download_leaves_no_file(
 ) -> None:
     task = fake.add_task("ark", status="succeeded")
     fake.inject("ark", "latency", endpoint="download", seconds=30)
-    code, _out, err = _interrupt(["download", "ark", task.id, "-o", str(tmp_path)], env, 1.5)
+    # The first request (get) is answered at once; the download then hangs for 30 s.
+    args = ["download", "ark", task.id, "-o", str(tmp_path)]
+    code, _out, err = _interrupt(fake, args, env, 0.7)
     assert code == 130
     assert "Traceback" not in err
     assert list(tmp_path.iterdir()) == []  # neither the file nor its temporary

@@ -4,6 +4,7 @@ import os
 import select
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -77,9 +78,23 @@ def test_json_is_never_coloured(fake: FakeProviders) -> None:
     assert '"status":"succeeded"' in shown
 
 
+def _start_clock_on_first_request(fake: FakeProviders, speed: float) -> threading.Thread:
+    """Keep the clock still until the CLI's first request (its start-up time varies), then run."""
+
+    def run() -> None:
+        deadline = time.monotonic() + 20
+        while not fake.requests and time.monotonic() < deadline:
+            time.sleep(0.02)
+        fake.clock.speed = speed
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return thread
+
+
 def test_wait_progress_redraws_one_line_on_a_terminal(fake: FakeProviders) -> None:
-    fake.clock.speed = 10.0
-    task = fake.add_task("ark", lifecycle="succeeded", step_seconds=5)
+    task = fake.add_task("ark", lifecycle="succeeded", step_seconds=10)
+    _start_clock_on_first_request(fake, 10.0)  # each step takes 1 s
     code, progress, out = run_on_terminal(
         ["wait", "ark", task.id, "--interval", "0.1", "--json"], fake.env(), terminal="stderr"
     )
