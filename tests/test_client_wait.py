@@ -127,6 +127,17 @@ def test_on_poll_sees_every_state(api: Api) -> None:
     assert seen == ["Preparing", "Queueing", "Processing", "Success"]
 
 
+def test_on_poll_exceptions_are_the_callers(api: Api) -> None:
+    added = api.fake.add_task("ark", lifecycle="succeeded", step_seconds=5)
+
+    def stop(task: Task) -> None:
+        raise KeyError("the caller's own")  # not "could not read the provider's answer"
+
+    with pytest.raises(KeyError, match="the caller's own"):
+        api.client("ark").wait_for_task(added.id, on_poll=stop)
+    assert len(api.requests("ark", "get")) == 1
+
+
 def test_veo_upsampling_is_waited_for(api: Api) -> None:
     added = api.fake.add_task("veo", lifecycle="succeeded", detailed=True, step_seconds=5)
     seen: list[str | None] = []

@@ -163,9 +163,8 @@ class AsyncClient(BaseClient):
             timeout=check_timeout(timeout),
             schedule=self.schedule(poll_interval),
             now=self.clock.now,
-            on_poll=on_poll,
         )
-        return await self._run(flow)
+        return await self._run(flow, on_emit=on_poll)
 
     def wait_for_tasks(
         self,
@@ -231,8 +230,8 @@ class AsyncClient(BaseClient):
         if inspect.isawaitable(result):
             await result
 
-    async def _run(self, flow: Flow[_T]) -> _T:
-        """Drive a flow that emits nothing; return its result."""
+    async def _run(self, flow: Flow[_T], on_emit: Callable[[Task], None] | None = None) -> _T:
+        """Drive a flow to its result; what it emits goes to ``on_emit`` (outside the flow)."""
         value: Any = None
         try:
             while True:
@@ -242,8 +241,11 @@ class AsyncClient(BaseClient):
                 elif isinstance(step, Sleep):
                     await self._sleep(step.seconds)
                     value = None
-                else:  # pragma: no cover - flows given to _run never emit
-                    raise TypeError(f"unexpected step {step!r}")
+                else:
+                    value = None
+                    if on_emit is not None:
+                        for task in step.tasks:
+                            on_emit(task)
         except StopIteration as stop:
             result: _T = stop.value
             return result

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -99,14 +100,16 @@ class Client(BaseClient):
             timeout=timeout, follow_redirects=False, verify=shared_ssl_context()
         )
         self._pool: ThreadPoolExecutor | None = None
+        self._pool_lock = threading.Lock()  # a Client may be shared between threads
 
     # -- lifecycle --------------------------------------------------------------------------
 
     def close(self) -> None:
         """Close the connection pool (unless it is the caller's own ``http_client``)."""
-        if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
-            self._pool = None
+        with self._pool_lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
         if self._owns_http:
             self._http.close()
 
@@ -196,9 +199,8 @@ class Client(BaseClient):
             timeout=check_timeout(timeout),
             schedule=self.schedule(poll_interval),
             now=self.clock.now,
-            on_poll=on_poll,
         )
-        return self._run(flow)
+        return self._run(flow, on_emit=on_poll)
 
     def wait_for_tasks(
         self,
@@ -269,8 +271,8 @@ class Client(BaseClient):
 
     # -- driving flows ----------------------------------------------------------------------
 
-    def _run(self, flow: Flow[_T]) -> _T:
-        """Drive a flow that emits nothing; return its result."""
+    def _run(self, flow: Flow[_T], on_emit: Callable[[Task], None] | None = None) -> _T:
+        """Drive a flow to its result; what it emits goes to ``on_emit`` (outside the flow)."""
         value: Any = None
         try:
             while True:
@@ -280,8 +282,11 @@ class Client(BaseClient):
                 elif isinstance(step, Sleep):
                     self.clock.sleep(step.seconds)
                     value = None
-                else:  # pragma: no cover - flows given to _run never emit
-                    raise TypeError(f"unexpected step {step!r}")
+                else:
+                    value = None
+                    if on_emit is not None:
+                        for task in step.tasks:
+                            on_emit(task)
         except StopIteration as stop:
             result: _T = stop.value
             return result
@@ -309,9 +314,11 @@ class Client(BaseClient):
     def _fetch(self, requests: tuple[Request, ...]) -> list[Any]:
         if len(requests) == 1 or self.max_concurrency == 1:
             return [self._send(request) for request in requests]
-        if self._pool is None:
-            self._pool = ThreadPoolExecutor(self.max_concurrency, thread_name_prefix="vtasks")
-        return list(self._pool.map(self._send, requests))
+        with self._pool_lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(self.max_concurrency, thread_name_prefix="vtasks")
+            pool = self._pool
+        return list(pool.map(self._send, requests))
 
     def _send(self, request: Request) -> Any:
         """Send one request with retries; return its payload, or the error it ended with."""

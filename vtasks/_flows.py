@@ -447,12 +447,12 @@ def wait_for_task_flow(
     timeout: float,
     schedule: PollSchedule,
     now: Callable[[], float],
-    on_poll: Callable[[Task], None] | None = None,
 ) -> Flow[Task]:
     """Poll one task until it is terminal; :class:`WaitTimeout` (with the last state) at the deadline.
 
-    ``on_poll`` sees every state fetched (the CLI's progress line). A poll that fails transiently
-    (after its retries) is repeated at the next interval while time remains.
+    Every state fetched is emitted (the driver hands it to ``on_poll``, outside the flow, so that
+    the caller's exceptions stay the caller's). A poll that fails transiently (after its retries)
+    is repeated at the next interval while time remains.
     """
     deadline = now() + timeout
     poll = 0
@@ -472,8 +472,7 @@ def wait_for_task_flow(
             ) from exc
         if task is not None:
             last = task
-            if on_poll is not None:
-                on_poll(task)
+            yield Emit((task,))
             if task.is_terminal:
                 return task
         remaining = deadline - now()
