@@ -202,7 +202,9 @@ class Api:
         ]
 
     def close(self) -> None:
-        for facade in self._clients:
-            facade.close()
-        if self._runner is not None:
-            self._runner.close()
+        try:
+            for facade in self._clients:
+                facade.close()
+        finally:
+            if self._runner is not None:
+                self._runner.close()  # also closes async generators left unfinished
