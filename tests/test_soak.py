@@ -1,0 +1,236 @@
+"""Soak: ``wait_for_tasks`` on many tasks over all six providers at once, 5 % of requests faulted.
+
+One :class:`vtasks.AsyncClient` per provider, all waiting concurrently. Tasks run through their
+vendor's real lifecycle to a random outcome (succeeded, failed, cancelled, expired) with random
+step lengths, on the simulator's clock running ``SPEED`` times faster than real time; the clients
+use a clock scaled the same way, so polling and back-off keep their real proportions. 5 % of all
+requests (every endpoint, every provider) get a 429 (Retry-After 1 s), a 500 or a dropped
+connection, in equal parts.
+
+Checked: every task comes back exactly once, terminal, in its final vendor state; the run ends
+within a bound; memory stays flat. For the last, the simulator runs in a child process (so
+``tracemalloc`` sees the clients only) and the tasks come in two equal rounds on the same clients:
+the memory in use after the second round must be about what it was after the first (a leak grows
+with every request; caches filled in the first round only churn in the second).
+
+Sizes: ``VTASKS_SOAK_TASKS`` (default 300, what CI runs; ``nox -s soak`` runs 2,000),
+``VTASKS_SOAK_SPEED`` (simulated seconds per real second, default 100), ``VTASKS_SOAK_SECONDS``
+(the wall-time bound, default 20 s + 25 ms per task). The figures are printed (``-s``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import multiprocessing
+import os
+import random
+import sys
+import time
+import tracemalloc
+from collections import Counter
+from collections.abc import Iterator
+from multiprocessing.connection import Connection
+from typing import Any
+
+import pytest
+
+import vtasks
+
+TASKS = int(os.environ.get("VTASKS_SOAK_TASKS", "300"))
+SPEED = float(os.environ.get("VTASKS_SOAK_SPEED", "100"))
+BOUND = float(os.environ.get("VTASKS_SOAK_SECONDS", str(20 + 0.025 * TASKS)))
+FAULT_RATE = 0.05
+SEED = 20260701
+# Step lengths of a lifecycle (simulated seconds); a round's tasks all end within STEP_MAX * 4.
+STEP_MIN, STEP_MAX = 1.0, 60.0
+ROUND_GAP = STEP_MAX * 4 + 30.0  # the second round's tasks are created this much later
+WAIT_TIMEOUT = 3600.0  # simulated seconds: far beyond any lifecycle
+# How much more memory may be in use after the second round than after the first: clients reused
+# for a whole round must keep nothing per request or per task (measured: a few KiB either way).
+MAX_GROWTH = 128 * 1024
+
+
+# ---- the simulator, in a child process ----------------------------------------------------------
+
+
+def serve(conn: Connection, tasks: int, speed: float, seed: int) -> None:
+    """Child process: run the simulator with the soak's tasks and faults until told to stop."""
+    from vtasks.testing import OUTCOMES, PROVIDERS, FakeProviders, lifecycle
+
+    rng = random.Random(seed)
+    with FakeProviders(speed=speed, seed=seed) as fake:
+        added: list[tuple[str, str, int]] = []
+        start = fake.clock.now()
+        for i in range(tasks):
+            provider = PROVIDERS[i % len(PROVIDERS)]
+            round_ = (i // len(PROVIDERS)) % 2
+            outcome = rng.choice(OUTCOMES)
+            steps = [
+                (name, rng.uniform(STEP_MIN, STEP_MAX)) for name, _ in lifecycle(provider, outcome)
+            ]
+            created = start + round_ * ROUND_GAP
+            task = fake.add_task(provider, lifecycle=steps, created_at=created)
+            added.append((provider, task.id, round_))
+        # Three faults, each firing with probability r on requests the earlier ones spared:
+        # 1 - (1 - r)**3 = FAULT_RATE of all requests.
+        rate = 1 - (1 - FAULT_RATE) ** (1 / 3)
+        fake.inject(None, "rate_limit", rate=rate, retry_after=1)
+        fake.inject(None, "http_error", rate=rate, status=500)
+        fake.inject(None, "drop", rate=rate)
+        conn.send({"base_url": fake.base_url, "keys": fake.api_keys, "tasks": added})
+        while True:
+            message = conn.recv()
+            if message == "report":
+                final = {
+                    task_id: fake.get_task(provider, task_id).raw_status
+                    for provider, task_id, _ in added
+                }
+                records = fake.requests
+                conn.send(
+                    {
+                        "requests": len(records),
+                        "by_provider": Counter(r.provider for r in records),
+                        "faults": Counter(r.fault for r in records if r.fault),
+                        "final": final,
+                    }
+                )
+            else:
+                return
+
+
+@pytest.fixture(scope="module")
+def simulator() -> Iterator[dict[str, Any]]:
+    context = multiprocessing.get_context("spawn")
+    parent, child = context.Pipe()
+    process = context.Process(target=serve, args=(child, TASKS, SPEED, SEED), daemon=True)
+    process.start()
+    try:
+        if not parent.poll(60):
+            raise RuntimeError("the simulator process did not start")
+        info: dict[str, Any] = parent.recv()
+        info["conn"] = parent
+        yield info
+    finally:
+        parent.send("stop")
+        process.join(10)
+        if process.is_alive():  # pragma: no cover - a stuck child must not outlive the tests
+            process.kill()
+
+
+# ---- the clients ----------------------------------------------------------------------------------
+
+
+class ScaledClock:
+    """The clients' clock: simulated seconds at SPEED times real time, like the simulator's."""
+
+    def now(self) -> float:
+        return time.monotonic() * SPEED
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(seconds / SPEED)
+
+
+class Tally:
+    """What came back, without allocating per task (so it does not count as the clients' memory)."""
+
+    def __init__(self, tasks: list[tuple[str, str, int]]) -> None:
+        self.index = {task_id: i for i, (_, task_id, _) in enumerate(tasks)}
+        self.seen = [0] * len(tasks)
+        self.terminal = [False] * len(tasks)
+        self.raw: list[str | None] = [None] * len(tasks)
+
+    def add(self, task: vtasks.Task) -> None:
+        i = self.index[task.id]
+        self.seen[i] += 1
+        self.terminal[i] = task.is_terminal
+        # Interned: one string per distinct status, not one per task.
+        self.raw[i] = sys.intern(task.raw_status) if task.raw_status is not None else None
+
+
+async def wait_round(
+    clients: dict[str, vtasks.AsyncClient], ids: dict[str, list[str]], tally: Tally
+) -> None:
+    async def one(provider: str) -> None:
+        async for task in clients[provider].wait_for_tasks(ids[provider], timeout=WAIT_TIMEOUT):
+            tally.add(task)
+
+    await asyncio.gather(*(one(provider) for provider in clients))
+
+
+async def soak(info: dict[str, Any]) -> dict[str, Any]:
+    tasks: list[tuple[str, str, int]] = info["tasks"]
+    rounds = [
+        {p: [t for q, t, r in tasks if q == p and r == n] for p in vtasks.PROVIDERS} for n in (0, 1)
+    ]
+    tally = Tally(tasks)
+    clients = {
+        p: vtasks.AsyncClient(
+            p, api_key=info["keys"][p], base_url=info["base_url"], clock=ScaledClock()
+        )
+        for p in vtasks.PROVIDERS
+    }
+    tracemalloc.start()
+    try:
+        started = time.perf_counter()
+        await wait_round(clients, rounds[0], tally)
+        first = time.perf_counter() - started
+        gc.collect()
+        after_first, _ = tracemalloc.get_traced_memory()
+        before = tracemalloc.take_snapshot()
+        tracemalloc.reset_peak()
+        await wait_round(clients, rounds[1], tally)
+        gc.collect()
+        after_second, peak = tracemalloc.get_traced_memory()
+        after = tracemalloc.take_snapshot()
+        wall = time.perf_counter() - started
+    finally:
+        tracemalloc.stop()
+        for client in clients.values():
+            await client.close()
+    top = after.compare_to(before, "lineno")[:5]
+    return {
+        "tally": tally,
+        "wall": wall,
+        "first_round": first,
+        "growth": after_second - after_first,
+        "peak": peak - after_first,
+        "top": top,
+    }
+
+
+def test_soak(simulator: dict[str, Any]) -> None:
+    result = asyncio.run(soak(simulator))
+    conn: Connection = simulator["conn"]
+    conn.send("report")
+    report = conn.recv()
+    tally: Tally = result["tally"]
+    tasks = simulator["tasks"]
+
+    faults = report["faults"]
+    faulted = sum(faults.values())
+    lines = [
+        f"soak: {len(tasks)} tasks over {len(vtasks.PROVIDERS)} providers, speed x{SPEED:g}",
+        f"  wall time {result['wall']:.1f} s (bound {BOUND:g} s; first round {result['first_round']:.1f} s)",
+        f"  requests {report['requests']} ({', '.join(f'{p} {n}' for p, n in sorted(report['by_provider'].items()))})",
+        f"  faulted {faulted} ({faulted / max(report['requests'], 1):.1%}: {dict(faults)}), all recovered by retries",
+        f"  memory: {result['growth'] / 1024:+.0f} KiB in use after the second round than after the "
+        f"first (the round's peak: {result['peak'] / 1024:+.0f} KiB)",
+    ]
+    sys.stdout.write("\n" + "\n".join(lines) + "\n")
+
+    missing = [tasks[i][1] for i, n in enumerate(tally.seen) if n == 0]
+    twice = [tasks[i][1] for i, n in enumerate(tally.seen) if n > 1]
+    assert not missing, f"{len(missing)} tasks never came back, e.g. {missing[:3]}"
+    assert not twice, f"{len(twice)} tasks came back more than once, e.g. {twice[:3]}"
+    assert all(tally.terminal), "a task came back before it was terminal"
+    wrong = [
+        (task_id, tally.raw[i], report["final"][task_id])
+        for i, (_, task_id, _) in enumerate(tasks)
+        if tally.raw[i] != report["final"][task_id]
+    ]
+    assert not wrong, f"tasks came back in another state than their last: {wrong[:3]}"
+    assert 0.02 < faulted / report["requests"] < 0.09, "the fault rate is not what the soak claims"
+    assert result["wall"] < BOUND, f"took {result['wall']:.1f} s, bound {BOUND:g} s"
+    top = "\n".join(str(stat) for stat in result["top"])
+    assert result["growth"] < MAX_GROWTH, f"memory grew by {result['growth']} bytes:\n{top}"
