@@ -72,3 +72,50 @@ def test_deeply_nested_list_item(api: Api, depth: int) -> None:
     _serve(api, "volc", body)
     with pytest.raises(vtasks.ResponseError):
         api.client("volc", max_retries=0).list_tasks()
+
+
+# Integers past 1.8e308 are valid JSON and Python reads them exactly; turning one into a float
+# (a duration, an fps) or dividing one (a page total) raised a bare OverflowError. ``N`` in the
+# bodies below stands for such a number.
+HUGE = "9" * 400
+
+
+@pytest.mark.parametrize(
+    ("provider", "body"),
+    [
+        ("ark", '{"id": "cgt-1", "duration": N, "framespersecond": N}'),
+        (
+            "vidu",
+            '{"id": "cgt-1", "creations": [{"url": "u", "video": {"duration": N, "fps": N}}]}',
+        ),
+        ("aitoearn", '{"code": 0, "data": {"id": "cgt-1", "input": {"duration": N}}}'),
+    ],
+    ids=["ark", "vidu", "aitoearn"],
+)
+def test_huge_numbers_in_float_fields(api: Api, provider: str, body: str) -> None:
+    _serve(api, provider, body.replace("N", HUGE).encode())
+    task = api.client(provider, max_retries=0).get_task("cgt-1")
+    assert task.duration is None
+    assert task.fps is None
+
+
+@pytest.mark.parametrize(
+    ("provider", "body"),
+    [
+        ("ark", '{"total": N, "items": [{"id": "a"}, {"id": "b"}]}'),
+        ("volc", '{"total": N, "items": []}'),
+    ],
+    ids=["ark", "volc-empty"],
+)
+def test_huge_page_total(api: Api, provider: str, body: str) -> None:
+    api.fake.clear_faults()
+    api.fake.inject(
+        provider,
+        "http_error",
+        endpoint="list",
+        status=200,
+        body=body.replace("N", HUGE),
+        content_type="application/json",
+    )
+    ids = [t.id for t in api.client(provider, max_retries=0).list_tasks(page_size=5)]
+    assert ids == (["a", "b"] if provider == "ark" else [])  # a short page ends the listing

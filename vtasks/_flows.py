@@ -421,7 +421,8 @@ def _last_page(page: Page, size: int, first: int) -> int | None:
     if page.total_pages is not None and page.total_pages >= 0:
         return first + max(page.total_pages, 1) - 1
     if page.total is not None and page.total >= 0:
-        return first + max(math.ceil(page.total / size), 1) - 1
+        # Integer ceiling division: a float quotient overflows on a total past 1.8e308.
+        return first + max(-(-page.total // size), 1) - 1
     return None
 
 

@@ -159,13 +159,10 @@ def as_float(value: object) -> float | None:
     """A finite float, or ``None``."""
     if isinstance(value, bool):
         return None
-    if isinstance(value, int | float):
-        number = float(value)
-        return number if math.isfinite(number) else None
-    if isinstance(value, str):
+    if isinstance(value, int | float | str):
         try:
             number = float(value)
-        except ValueError:
+        except (ValueError, OverflowError):  # OverflowError: an int past 1.8e308 (JSON allows it)
             return None
         return number if math.isfinite(number) else None
     return None
