@@ -383,3 +383,10 @@ def test_cli_output_never_shows_the_key(
     assert [r.returncode for r in runs] == [0, 0, 0, 0, 1], [(r.returncode, r.stderr) for r in runs]
     assert all(r.stdout or r.stderr for r in runs)
     assert_clean(provider, *(r.stdout for r in runs), *(r.stderr for r in runs))
+
+
+def test_redaction_of_a_secret_with_no_utf8_form() -> None:
+    """A lone surrogate (what ``os.environ`` makes of undecodable bytes) crashed redaction."""
+    from vtasks._redact import redact_text
+
+    assert redact_text("a\ud800b\ud800", ["\ud800"]) == "a<redacted>b<redacted>"

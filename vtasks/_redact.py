@@ -13,6 +13,7 @@ Over-redacting is preferred to leaking, so name matching is generous.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Iterable, Mapping
 from urllib.parse import quote, quote_plus, unquote_plus
@@ -143,7 +144,10 @@ def redact_text(text: str, secrets: Iterable[str | None]) -> str:
     forms: set[str] = set()
     for secret in secrets:
         if secret:
-            forms.update((secret, quote(secret, safe=""), quote_plus(secret, safe="")))
+            forms.add(secret)
+            # A lone surrogate (os.environ's stand-in for undecodable bytes) has no URL form.
+            with contextlib.suppress(UnicodeEncodeError):
+                forms.update((quote(secret, safe=""), quote_plus(secret, safe="")))
     if not forms or not text:
         return text
     pattern = "|".join(re.escape(form) for form in sorted(forms, key=len, reverse=True))
