@@ -403,6 +403,7 @@ class Body:
     splices: list[bytes]
     damage: str = "none"
     notes: tuple[str, ...] = ()
+    deep: int = 0  # the deepest nesting spliced in
 
     def encode(self) -> bytes:
         text = json.dumps(self.value, allow_nan=True)
@@ -442,6 +443,7 @@ def mutate(draw: st.DrawFn, value: Any) -> Body:
     root = {"root": copy.deepcopy(value)}  # a holder, so the root itself can be replaced
     splices: list[bytes] = []
     notes = []
+    deepest = 0
     for _ in range(draw(st.integers(1, 3))):
         paths = [p for p in _paths(root) if p]
         path = draw(st.sampled_from(paths))
@@ -454,19 +456,19 @@ def mutate(draw: st.DrawFn, value: Any) -> Body:
         elif kind == "null":
             parent[key] = None
         elif kind == "retype":
-            replacement = draw(JUNK | SPECIAL)
+            replacement = copy.deepcopy(draw(JUNK | SPECIAL))
             if type(replacement) is type(node):
                 replacement = [replacement]
             parent[key] = replacement
         elif kind == "enum":
             statuses = [p for p in paths if p[-1] in ("status", "state", "err_code", "code")]
             target = draw(st.sampled_from(statuses)) if statuses else path
-            _parent(root, target)[target[-1]] = draw(st.text(max_size=12) | SPECIAL)
+            _parent(root, target)[target[-1]] = copy.deepcopy(draw(st.text(max_size=12) | SPECIAL))
         elif kind == "extra":
             holder = node if isinstance(node, dict) else parent
             if isinstance(holder, dict):
                 name = draw(st.sampled_from(MEANINGFUL_KEYS) | st.text(max_size=8))
-                holder[name] = draw(JUNK | SPECIAL)
+                holder[name] = copy.deepcopy(draw(JUNK | SPECIAL))
         elif kind == "dup":
             lists = [p for p in _paths(root) if isinstance(_get(root, p), list) and _get(root, p)]
             if lists:
@@ -476,15 +478,19 @@ def mutate(draw: st.DrawFn, value: Any) -> Body:
                 )
         elif kind in ("deep", "bigint"):
             if kind == "deep":
-                text = _deep(draw(st.integers(50, 3000)), draw(st.sampled_from(["list", "dict"])))
+                levels = draw(st.integers(50, 3000))
+                deepest = max(deepest, levels)
+                text = _deep(levels, draw(st.sampled_from(["list", "dict"])))
             else:
-                text = b"9" * draw(st.integers(4000, 6000))
+                # Past 1.8e308 (no float holds it); past 4,300 digits Python refuses to read it.
+                text = b"9" * draw(st.integers(310, 6000))
             parent[key] = f"\x00splice{len(splices)}\x00"
             splices.append(text)
         elif kind == "root":
-            root["root"] = draw(st.sampled_from([[root["root"]], "ok", 0, None, True, []]))
+            choice = draw(st.sampled_from(["wrap", "ok", 0, None, True, "empty"]))
+            root["root"] = {"wrap": [root["root"]], "empty": []}.get(choice, choice)
     damage = draw(st.sampled_from(BYTE_DAMAGE)) if draw(st.integers(0, 9)) == 0 else "none"
-    return Body(root["root"], splices, damage, tuple(notes))
+    return Body(root["root"], splices, damage, tuple(notes), deepest)
 
 
 def _get(root: Any, path: tuple[Any, ...]) -> Any:
@@ -696,8 +702,17 @@ def run_both(
     return outcomes
 
 
-def check_agreement(sync: Any, async_: Any) -> None:
+# Past this nesting depth, whether json.loads reads a body depends on how deep the call stack
+# already is (the interpreter's recursion limit counts both): the async client, called from
+# further down an event loop, may refuse (ResponseError) what the sync client reads. Both are
+# allowed outcomes; the two clients are only required to agree below it.
+STACK_DEPENDENT_DEPTH = 800
+
+
+def check_agreement(sync: Any, async_: Any, body: Body) -> None:
     """Both clients made the same of the same body."""
+    if body.deep >= STACK_DEPENDENT_DEPTH:
+        return
     if isinstance(sync, BaseException) or isinstance(async_, BaseException):
         assert type(sync) is type(async_), (sync, async_)
     else:
@@ -768,7 +783,7 @@ def _fuzz_test(provider: str, op: str, kind: str) -> Callable[..., None]:
             sync, async_ = run_both(fake, clients, provider, op, body.encode(), files_bytes)
             check_outcome(provider, op, sync)
             check_outcome(provider, op, async_)
-            check_agreement(sync, async_)
+            check_agreement(sync, async_, body)
             if kind == "valid":
                 # The generator's own check: what it made is valid against the curated spec.
                 errors = list(oas.iter_errors(body.value))
