@@ -5,6 +5,7 @@ Tool versions are pinned once, in pyproject.toml's [dependency-groups]; every se
 
 from __future__ import annotations
 
+import os
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -72,3 +73,61 @@ def bench(session: nox.Session) -> None:
     session.install(*_group("bench"), ".")
     session.run("python", "benchmarks/bench_simulator.py", "--requests", "2000")
     session.run("python", "benchmarks/run.py", *session.posargs)
+
+
+# ---- reliability (docs/reliability.md); not in the default sessions ------------------------------
+
+PRISM_CLI = (
+    "@stoplight/prism-cli@5.14.2"  # the newest release that runs on Node 18/20 (5.15+: Node 24)
+)
+
+
+@nox.session(python=PYTHON)
+def fuzz(session: nox.Session) -> None:
+    """Spec fuzzing with many more bodies per provider (VTASKS_FUZZ_BODIES, default 3000)."""
+    session.install(*_group("test"), ".")
+    env = {"VTASKS_FUZZ_BODIES": os.environ.get("VTASKS_FUZZ_BODIES", "3000")}
+    session.run(
+        "pytest", "-p", "no:cacheprovider", "-s", "tests/test_fuzz_specs.py",
+        "tests/test_fuzz_regressions.py", *session.posargs, env=env,
+    )  # fmt: skip
+
+
+@nox.session(python=PYTHON)
+def soak(session: nox.Session) -> None:
+    """The soak test at full size (VTASKS_SOAK_TASKS, default 2000 tasks; VTASKS_SOAK_SPEED 10)."""
+    session.install(*_group("test"), ".")
+    env = {
+        "VTASKS_SOAK_TASKS": os.environ.get("VTASKS_SOAK_TASKS", "2000"),
+        # Slower simulated time than in CI: with 2,000 tasks a poll round takes longer, and each
+        # task should still be polled several times on its way to the end.
+        "VTASKS_SOAK_SPEED": os.environ.get("VTASKS_SOAK_SPEED", "10"),
+    }
+    session.run(
+        "pytest", "-p", "no:cacheprovider", "-s", "tests/test_soak.py", *session.posargs, env=env
+    )
+
+
+@nox.session(python=PYTHON)
+def prism(session: nox.Session) -> None:
+    """Drive vtasks and the generated clients against Prism mock servers of the curated specs.
+
+    Needs Node.js (>= 18.20) and npm; Prism is installed into this session's folder.
+    """
+    session.install(*_group("test"), ".")
+    prefix = Path(session.virtualenv.location)
+    binary = prefix / "node_modules" / ".bin" / "prism"
+    installed = prefix / "node_modules" / "@stoplight" / "prism-cli" / "package.json"
+    version = PRISM_CLI.rpartition("@")[2]
+    if not installed.exists() or f'"version": "{version}"' not in installed.read_text():
+        session.run(
+            "npm", "install", "--prefix", str(prefix), PRISM_CLI,
+            "--no-audit", "--no-fund", "--ignore-scripts", external=True,
+        )  # fmt: skip
+    env = {
+        "VTASKS_PRISM_BIN": str(binary),
+        "VTASKS_PRISM_ROUNDS": os.environ.get("VTASKS_PRISM_ROUNDS", "50"),
+    }
+    session.run(
+        "pytest", "-p", "no:cacheprovider", "-s", "tests/test_prism.py", *session.posargs, env=env
+    )
