@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import sys
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -541,7 +541,7 @@ def test_listing_under_page_shifts_yields_each_task_once(
     assert set(before) <= set(seen), "a task that existed all along was skipped"
 
 
-PAGE_BODIES = {
+PAGE_BODIES: dict[str, Callable[[list[str], bool], Any]] = {
     "ark": lambda ids, more: {
         "total": 100 if more else len(ids),
         "items": [{"id": i, "status": "succeeded"} for i in ids],

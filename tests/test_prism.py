@@ -286,7 +286,7 @@ def test_error_answers(prism: dict[str, str], provider: str, op: str, code: int)
 
 # ---- the generated clients against Prism ----------------------------------------------------------
 
-GENERATED = {
+GENERATED: dict[str, list[tuple[str, dict[str, Any]]]] = {
     "ark": [("tasks.get_task", {"id": "x"}), ("tasks.list_tasks", {"page_num": 1, "page_size": 5})],
     "volc": [
         ("tasks.get_task", {"id": "x"}),

@@ -22,7 +22,7 @@ import os
 import secrets
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +42,7 @@ POLICY = vtasks.RetryPolicy(
 LOGGERS = ("", "vtasks", "httpx", "httpcore")
 
 # A vendor error that quotes the key back (some gateways do: "invalid key sk-..."), per provider.
-ECHO_BODIES = {
+ECHO_BODIES: dict[str, Callable[[str], tuple[int, Any]]] = {
     "ark": lambda key: (
         401,
         {
@@ -262,7 +262,7 @@ class GatewayAuth(httpx.Auth):
     def __init__(self, token: str) -> None:
         self.token = token
 
-    def auth_flow(self, request: httpx.Request) -> Iterator[httpx.Request]:
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         request.headers["X-Gateway-Token"] = self.token
         yield request
 
