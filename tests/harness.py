@@ -48,6 +48,8 @@ AUTH_HEADERS = {
 LISTING = ("ark", "volc", "vidu", "aitoearn")
 NOT_LISTING = ("veo", "minimax")
 BATCHING = ("ark", "volc", "vidu")
+#: Ids per id-filtered list request: as many as the vendor's largest page.
+BATCH_LIMIT = {"ark": 500, "volc": 500, "vidu": 100}
 
 
 class BridgeClock:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 
 import pytest
-from harness import BATCHING, Api
+from harness import BATCH_LIMIT, BATCHING, Api
 
 import vtasks
 from vtasks import PROVIDERS
@@ -38,7 +38,8 @@ def test_input_order_and_duplicates(api: Api, provider: str) -> None:
 
 @pytest.mark.parametrize("provider", BATCHING)
 def test_batched_through_the_id_filter(api: Api, provider: str) -> None:
-    added = api.fake.add_tasks(provider, 150, statuses=["succeeded", "running"])
+    limit = BATCH_LIMIT[provider]
+    added = api.fake.add_tasks(provider, limit + 50, statuses=["succeeded", "running"])
     ids = [t.id for t in added]
     random.Random(3).shuffle(ids)
     tasks = api.client(provider).get_tasks(ids)
@@ -47,7 +48,7 @@ def test_batched_through_the_id_filter(api: Api, provider: str) -> None:
     batches = api.requests(provider, "list")
     assert len(batches) == 2
     asked = [r.query_dict()[ID_QUERY[provider]] for r in batches]
-    assert sorted(len(a) for a in asked) == [50, 100]
+    assert sorted(len(a) for a in asked) == [50, limit]
     assert sorted(i for a in asked for i in a) == sorted(ids)
     for record in batches:
         query = record.query_dict()
@@ -135,3 +136,32 @@ def test_ids_are_stripped(api: Api) -> None:
     assert [t.id for t in client.get_tasks([f" {added.id}\n"])] == [added.id]
     assert [t.id for t in client.list_tasks(task_ids=[f" {added.id} "])] == [added.id]
     assert client.get_task(f"\t{added.id} ").id == added.id
+
+
+@pytest.mark.parametrize("provider", BATCHING)
+def test_batches_halved_when_the_url_is_too_long(api: Api, provider: str) -> None:
+    """A gateway that refuses long URLs (414) gets the same ids in smaller batches."""
+    limit = BATCH_LIMIT[provider]
+    api.fake.add_tasks(provider, limit, snapshots=False)
+    ids = api.fake.task_ids(provider)
+    api.fake.max_url_length = 2000  # a few dozen ids
+    tasks = api.client(provider).get_tasks(ids)
+    assert [t.id for t in tasks] == ids
+    records = api.requests(provider, "list")
+    refused = [r for r in records if r.status == 414]
+    served = [r for r in records if r.status == 200]
+    assert refused
+    assert len(refused) + len(served) == len(records)
+    asked = [i for r in served for i in r.query_dict()[ID_QUERY[provider]]]
+    assert sorted(asked) == sorted(ids)  # every id asked for once, in batches the server took
+    assert max(len(r.query_dict()[ID_QUERY[provider]]) for r in served) < limit
+
+
+@pytest.mark.parametrize("provider", BATCHING)
+def test_a_lone_id_refused_as_too_long_is_an_error(api: Api, provider: str) -> None:
+    ids = [t.id for t in api.fake.add_tasks(provider, 2)]
+    api.fake.max_url_length = 10
+    with pytest.raises(vtasks.APIError) as caught:
+        api.client(provider).get_tasks(ids)
+    assert caught.value.status_code == 414
+    assert "414 Request-URI Too Large" in (caught.value.body or "")

@@ -44,10 +44,12 @@ def test_every_task_once_newest_first(api: Api, provider: str, count: int) -> No
 
 
 @pytest.mark.parametrize("provider", LISTING)
-def test_default_page_size_is_large(api: Api, provider: str) -> None:
-    api.fake.add_tasks(provider, 150)
-    assert len(api.client(provider).list_tasks()) == 150
-    assert len(lists(api, provider)) == 2  # 100 per page, not the vendors' default of 10
+def test_default_page_size_is_the_vendors_largest(api: Api, provider: str) -> None:
+    largest = {"ark": 500, "volc": 500, "vidu": 100, "aitoearn": 1000}[provider]
+    api.fake.add_tasks(provider, largest + 50, snapshots=False)
+    assert len(api.client(provider).list_tasks()) == largest + 50
+    # Not the vendors' default of 10: the fewest round trips a listing can take.
+    assert page_sizes(lists(api, provider), provider) == [largest, largest]
 
 
 @pytest.mark.parametrize("provider", ["ark", "aitoearn"])
@@ -373,3 +375,22 @@ def test_an_empty_page_ends_the_listing(api: Api, provider: str, empty: dict[str
     assert [t.id for t in first] == api.fake.task_ids(provider)[:10]
     assert rest == []  # the page said "nothing more", whatever the total claims
     assert len(lists(api, provider)) == 2
+
+
+@pytest.mark.parametrize("provider", ["ark", "volc"])
+def test_listing_stops_at_the_vendors_last_page_with_a_warning(
+    api: Api, provider: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Ark serves page numbers 1-500 only: page 501 is never asked for (it is a 400)."""
+    api.fake.add_tasks(provider, 503, snapshots=False)
+    with caplog.at_level("WARNING", logger="vtasks"):
+        tasks = api.client(provider, max_concurrency=16).list_tasks(page_size=1)
+    assert [t.id for t in tasks] == api.fake.task_ids(provider)[:500]
+    records = lists(api, provider)
+    assert max(int(r.query_dict()["page_num"][0]) for r in records) == 500
+    assert all(r.status == 200 for r in records)
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warnings) == 1
+    assert "at most 500 pages" in warnings[0]
+    assert "3 more cannot be reached" in warnings[0]
+    assert "page_size=500" in warnings[0]

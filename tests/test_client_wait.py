@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from harness import BATCHING, Api
+from harness import BATCH_LIMIT, BATCHING, Api
 
 import vtasks
 from vtasks import PROVIDERS, Task, TaskStatus
@@ -207,7 +207,10 @@ def test_terminal_tasks_are_not_polled_again(api: Api, provider: str) -> None:
 
 @pytest.mark.parametrize("provider", BATCHING)
 def test_wait_for_tasks_polls_in_batches(api: Api, provider: str) -> None:
-    running = api.fake.add_tasks(provider, 95, lifecycle="succeeded", step_seconds=10, spacing=0.0)
+    limit = BATCH_LIMIT[provider]
+    running = api.fake.add_tasks(
+        provider, limit - 5, lifecycle="succeeded", step_seconds=10, spacing=0.0
+    )
     done = api.fake.add_tasks(provider, 10, status="failed")
     ids = [t.id for t in [*running, *done]]
     tasks = api.client(provider).wait_for_tasks(ids, poll_interval=10)
@@ -215,7 +218,7 @@ def test_wait_for_tasks_polls_in_batches(api: Api, provider: str) -> None:
     assert [t.id for t in tasks[:10]] == [t.id for t in done]
     polls = len(lifecycle(provider, "succeeded"))  # one poll per step at 10 s intervals
     assert len(api.clock.sleeps) == polls - 1
-    # 105 ids: 2 list requests (100 ids at most each); then 1 for the 95 still running
+    # limit + 5 ids: 2 list requests (limit ids at most each); then 1 for those still running
     assert len(api.requests(provider, "list")) == 2 + (polls - 1)
     assert api.requests(provider, "get") == []
 

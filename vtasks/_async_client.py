@@ -28,7 +28,6 @@ from ._base_client import (
     check_id,
     check_ids,
     check_timeout,
-    shared_ssl_context,
 )
 from ._exceptions import DownloadError, VTasksError
 from ._flows import (
@@ -85,9 +84,7 @@ class AsyncClient(BaseClient):
             clock=clock,
         )
         self._owns_http = http_client is None
-        self._http = http_client or httpx.AsyncClient(
-            timeout=timeout, follow_redirects=False, verify=shared_ssl_context()
-        )
+        self._http = http_client or httpx.AsyncClient(**self._http_client_options())
         self._limit: asyncio.Semaphore | None = None
 
     # -- lifecycle --------------------------------------------------------------------------
@@ -309,10 +306,9 @@ class AsyncClient(BaseClient):
     ) -> httpx.Response:
         """One attempt: send ``request``, following redirects by hand; the final answer."""
         url: str = self._url(request)
-        params: Any = request.params
         hops = 0
         while True:
-            built = self._build(self._http, request, url, params)
+            built = self._build(self._http, request, url)
             perf = time.perf_counter()
             try:
                 response = await self._http.send(
@@ -330,7 +326,7 @@ class AsyncClient(BaseClient):
             if target is None:
                 return response
             await response.aclose()
-            url, params, hops = target, None, hops + 1
+            url, hops = target, hops + 1
 
     async def _download_once(
         self,

@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Generator, Iterable
 from typing import TYPE_CHECKING, Any, Protocol
-from urllib.parse import quote, quote_plus, urljoin, urlsplit
+from urllib.parse import quote, quote_plus, urlencode, urljoin, urlsplit
 
 from . import _download as dl
 from ._config import check_provider, resolve_api_key, resolve_base_url
@@ -63,6 +63,9 @@ MAX_REDIRECTS = 5
 _REQUEST_ID_HEADERS = ("x-request-id", "x-tt-logid", "request-id", "trace-id", "x-trace-id")
 _TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 _USER_AGENT = "vtasks/0.1.0"
+# Sent with every request; on an HTTP client vtasks creates they are the client's defaults, so
+# that a request carries only what differs (the key, a download's Accept).
+_DEFAULT_HEADERS = {"Accept": "application/json", "User-Agent": _USER_AGENT}
 
 
 class Clock(Protocol):
@@ -136,6 +139,8 @@ class BaseClient:
         self._secrets = (key,)
         self._secret_forms = (key, quote(key, safe=""), quote_plus(key, safe=""))
         self._origin = _origin(self.base_url)
+        # Whether the HTTP client is vtasks' own, carrying _DEFAULT_HEADERS and the timeout.
+        self._defaults_on_client = False
 
     def schedule(self, poll_interval: float | None) -> PollSchedule:
         """The poll schedule for a wait: the client's growing one, or a fixed interval."""
@@ -157,31 +162,62 @@ class BaseClient:
 
     # -- requests ---------------------------------------------------------------------------
 
+    def _same_origin(self, url: str) -> bool:
+        """Whether ``url`` is on the configured origin (the only one the key may go to)."""
+        base = self.base_url
+        # The common case, a vendor path under the base URL, without parsing; anything else
+        # (a redirect, a download host, an explicit default port) is compared parsed.
+        if url.startswith(base) and url[len(base) : len(base) + 1] in ("/", "?", ""):
+            return True
+        return _origin(url) == self._origin
+
+    def _http_client_options(self) -> dict[str, Any]:
+        """Keyword arguments for the ``httpx`` client vtasks creates when the caller gives none."""
+        # Redirects are followed by hand (see _next_hop); one TLS context for every client.
+        self._defaults_on_client = True
+        return {
+            "timeout": self.timeout,
+            "follow_redirects": False,
+            "verify": shared_ssl_context(),
+            "headers": _DEFAULT_HEADERS,
+        }
+
     def _url(self, request: Request) -> str:
-        return request.url or self.base_url + request.path
+        """The absolute URL of a request's first hop, its query already encoded.
+
+        Encoding the query here, as httpx would (``urlencode`` of the pairs, a key repeated per
+        array item), lets httpx parse the URL once instead of parsing it and then merging params.
+        """
+        if request.url:
+            return request.url
+        url = self.base_url + request.path
+        return f"{url}?{urlencode(request.params)}" if request.params else url
 
     def _headers(self, request: Request, url: str) -> dict[str, str]:
         """Headers for a request to ``url``: the key only ever goes to the configured origin."""
-        accept = "*/*" if request.endpoint == "download" else "application/json"
-        headers = {"Accept": accept, "User-Agent": _USER_AGENT}
-        if _origin(url) == self._origin:
+        if self._defaults_on_client:
+            headers = {"Accept": "*/*"} if request.endpoint == "download" else {}
+        else:  # a caller's own client: its defaults are its own (httpx's Accept is */*)
+            headers = dict(_DEFAULT_HEADERS)
+            if request.endpoint == "download":
+                headers["Accept"] = "*/*"
+        if self._same_origin(url):
             name, value = self._auth_header
             headers[name] = value
         return headers
 
     def _build(
-        self, client: httpx.Client | httpx.AsyncClient, request: Request, url: str, params: Any
+        self, client: httpx.Client | httpx.AsyncClient, request: Request, url: str
     ) -> httpx.Request:
         """The HTTP request for one hop of ``request`` to ``url``."""
         import httpx
 
-        built = client.build_request(
-            request.method, url, params=params, headers=self._headers(request, url)
-        )
-        if self.timeout is not None:
+        built = client.build_request(request.method, url, headers=self._headers(request, url))
+        if self.timeout is not None and not self._defaults_on_client:
+            # A caller's client keeps its own timeouts unless vtasks was given one.
             built.extensions["timeout"] = httpx.Timeout(self.timeout).as_dict()
         # A caller's own client may carry default headers with credentials; off-origin they must go.
-        if _origin(url) != self._origin:
+        if not self._same_origin(url):
             for name in [name for name in built.headers if is_sensitive_name(name)]:
                 del built.headers[name]
         return built
@@ -190,7 +226,7 @@ class BaseClient:
         """The ``auth`` argument of ``send``: a caller's client-wide auth never goes off-origin."""
         import httpx
 
-        return httpx.USE_CLIENT_DEFAULT if _origin(str(url)) == self._origin else None
+        return httpx.USE_CLIENT_DEFAULT if self._same_origin(str(url)) else None
 
     def _next_hop(self, response: httpx.Response, hops: int) -> str | None:
         """The absolute URL to follow for a redirect answer, or ``None`` for any other answer.

@@ -23,7 +23,6 @@ from ._base_client import (
     check_id,
     check_ids,
     check_timeout,
-    shared_ssl_context,
 )
 from ._exceptions import DownloadError, VTasksError
 from ._flows import (
@@ -96,9 +95,7 @@ class Client(BaseClient):
             clock=clock,
         )
         self._owns_http = http_client is None
-        self._http = http_client or httpx.Client(
-            timeout=timeout, follow_redirects=False, verify=shared_ssl_context()
-        )
+        self._http = http_client or httpx.Client(**self._http_client_options())
         self._pool: ThreadPoolExecutor | None = None
         self._pool_lock = threading.Lock()  # a Client may be shared between threads
 
@@ -343,10 +340,9 @@ class Client(BaseClient):
     def _exchange(self, request: Request, attempt: int, *, stream: bool = False) -> httpx.Response:
         """One attempt: send ``request``, following redirects by hand; the final answer."""
         url: str = self._url(request)
-        params: Any = request.params
         hops = 0
         while True:
-            built = self._build(self._http, request, url, params)
+            built = self._build(self._http, request, url)
             perf = time.perf_counter()
             try:
                 response = self._http.send(
@@ -364,7 +360,7 @@ class Client(BaseClient):
             if target is None:
                 return response
             response.close()
-            url, params, hops = target, None, hops + 1
+            url, hops = target, hops + 1
 
     def _download_once(
         self,

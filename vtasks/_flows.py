@@ -14,6 +14,7 @@ polling schedules and deadlines live here, so both clients behave identically.
 
 from __future__ import annotations
 
+import logging
 import math
 from collections import OrderedDict
 from collections.abc import Callable, Collection, Generator, Iterable, Sequence
@@ -23,7 +24,7 @@ from typing import Any, TypeAlias, TypeVar
 import attrs
 
 from ._error_codes import is_retryable_error
-from ._exceptions import NotFoundError, VTasksError, WaitTimeout
+from ._exceptions import APIError, NotFoundError, VTasksError, WaitTimeout
 from ._models import Task, TaskStatus
 from ._providers import Adapter, Page, Request
 from ._retry import PollSchedule
@@ -45,6 +46,8 @@ __all__ = [
 ]
 
 _T = TypeVar("_T")
+
+logger = logging.getLogger("vtasks")
 
 
 @attrs.frozen(slots=True)
@@ -124,29 +127,65 @@ def _chunks(items: Sequence[str], size: int) -> list[Sequence[str]]:
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
-def get_tasks_flow(adapter: Adapter, task_ids: Sequence[str]) -> Flow[list[Task]]:
+# Answers that mean "this URL is too long for me" (a gateway's or the vendor's own limit).
+_URL_TOO_LONG = frozenset({413, 414, 431})
+
+
+class BatchSize:
+    """How many ids one id-filtered list request carries; halved when a server refuses the URL.
+
+    One instance lives as long as a ``wait_for_tasks`` call, so that what one poll round learnt
+    about the server's URL limit saves the next rounds the refused requests.
+    """
+
+    def __init__(self, adapter: Adapter) -> None:
+        self.value = adapter.id_filter_max
+
+    def refused(self, batch: Sequence[str]) -> bool:
+        """Note that ``batch`` was refused as too long; whether a smaller one is worth trying."""
+        if len(batch) <= 1:
+            return False
+        self.value = min(self.value, max(len(batch) // 2, 1))
+        return True
+
+
+def _too_long(outcome: Outcome) -> bool:
+    return isinstance(outcome, APIError) and outcome.status_code in _URL_TOO_LONG
+
+
+def get_tasks_flow(
+    adapter: Adapter, task_ids: Sequence[str], batch_size: BatchSize | None = None
+) -> Flow[list[Task]]:
     """Fetch many tasks, in the input order, with as few requests as the vendor allows.
 
-    Where the vendor filters its list by id, ids go in batches of its page size; ids a batch does
-    not return (Ark lists only the last 7 days) are fetched one by one. Ids the vendor does not
-    know raise one :class:`NotFoundError` naming them all.
+    Where the vendor filters its list by id, ids go in batches of up to its page size (halved
+    while a server refuses the URL as too long: 413, 414, 431); ids a batch does not return (Ark
+    lists only the last 7 days) are fetched one by one. Ids the vendor does not know raise one
+    :class:`NotFoundError` naming them all.
     """
     wanted = _unique(task_ids)
     wanted_set = set(wanted)
     found: dict[str, Task] = {}
     if adapter.id_filter_max and len(wanted) > 1:
-        batches = _chunks(wanted, adapter.id_filter_max)
-        requests = tuple(
-            adapter.list_request(
-                page=adapter.first_page(), token=None, page_size=len(batch), task_ids=batch
+        size = batch_size or BatchSize(adapter)
+        batches = _chunks(wanted, size.value)
+        while batches:
+            requests = tuple(
+                adapter.list_request(
+                    page=adapter.first_page(), token=None, page_size=len(batch), task_ids=batch
+                )
+                for batch in batches
             )
-            for batch in batches
-        )
-        outcomes = yield Fetch(requests)
-        assert outcomes is not None
-        for outcome in outcomes:
-            page: Page = adapter.parse_page(_unwrap(outcome))
-            found.update((t.id, t) for t in page.tasks if t.id in wanted_set)
+            outcomes = yield Fetch(requests)
+            assert outcomes is not None
+            refused: list[str] = []
+            for batch, outcome in zip(batches, outcomes, strict=True):
+                if _too_long(outcome) and size.refused(batch):
+                    refused.extend(batch)
+                    continue
+                page: Page = adapter.parse_page(_unwrap(outcome))
+                found.update((t.id, t) for t in page.tasks if t.id in wanted_set)
+            batches = _chunks(refused, size.value) if refused else []
     rest = [task_id for task_id in wanted if task_id not in found]
     if rest:
         outcomes = yield Fetch(tuple(adapter.get_request(task_id) for task_id in rest))
@@ -384,6 +423,18 @@ def list_flow(adapter: Adapter, query: ListQuery, *, concurrency: int = 1) -> Fl
             tokens.add(token)
 
     first = adapter.first_page()
+    # The last page the vendor serves at all (Ark: 500), past which asking is an error.
+    cap = None if adapter.max_page_number is None else first + adapter.max_page_number - 1
+
+    def ended(page: Page, number: int) -> bool:
+        last = _last_page(page, size, first)
+        if state.done(page) or len(page.tasks) < size or (last is not None and number >= last):
+            return True
+        if cap is not None and number >= cap:
+            _warn_page_cap(adapter, size, page)
+            return True
+        return False
+
     number = first
     request = adapter.list_request(page=number, token=None, page_size=size, **server)
     page = adapter.parse_page((yield from fetch_one(request)))
@@ -391,10 +442,12 @@ def list_flow(adapter: Adapter, query: ListQuery, *, concurrency: int = 1) -> Fl
         if tasks := state.accept(page):
             yield Emit(tasks)
         # Each page reports the total as it is now: tasks created while listing extend it.
-        last = _last_page(page, size, first)
-        if state.done(page) or len(page.tasks) < size or (last is not None and number >= last):
+        if ended(page, number):
             return
+        last = _last_page(page, size, first)
         count = window if last is None else min(window, last - number)
+        if cap is not None:
+            count = min(count, cap - number)
         remaining = state.remaining()
         if remaining is not None:
             count = min(count, math.ceil(remaining / size))
@@ -409,11 +462,28 @@ def list_flow(adapter: Adapter, query: ListQuery, *, concurrency: int = 1) -> Fl
             page = adapter.parse_page(_unwrap(outcome))
             if tasks := state.accept(page):
                 yield Emit(tasks)
-            last = _last_page(page, size, first)
-            if state.done(page) or len(page.tasks) < size or (last is not None and number >= last):
+            if ended(page, number):
                 return
         number += 1
         page = adapter.parse_page(_unwrap(outcomes[-1]))
+
+
+def _warn_page_cap(adapter: Adapter, size: int, page: Page) -> None:
+    """Say that a listing stops at the vendor's page limit with tasks left unlisted."""
+    pages = adapter.max_page_number
+    more = ""
+    if page.total is not None and pages is not None:
+        more = f"; {max(page.total - pages * size, 0):,} more cannot be reached by paging"
+    logger.warning(
+        "%s serves at most %s pages: the listing stops after %s tasks of %d a page%s "
+        "(narrow it with a status filter%s)",
+        adapter.name,
+        pages,
+        f"{(pages or 0) * size:,}",
+        size,
+        more,
+        "" if size >= adapter.max_page_size else f", or ask for page_size={adapter.max_page_size}",
+    )
 
 
 def _last_page(page: Page, size: int, first: int) -> int | None:
@@ -498,6 +568,7 @@ def wait_for_tasks_flow(
     interval while time remains.
     """
     pending = _unique(task_ids)
+    batch_size = BatchSize(adapter)
     last: dict[str, Task] = {}
     deadline = now() + timeout
     poll = 0
@@ -513,7 +584,7 @@ def wait_for_tasks_flow(
 
     while pending:
         try:
-            tasks = yield from _poll(get_tasks_flow(adapter, pending), deadline, now)
+            tasks = yield from _poll(get_tasks_flow(adapter, pending, batch_size), deadline, now)
         except VTasksError as exc:
             if not is_retryable_error(exc):
                 raise

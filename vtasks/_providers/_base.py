@@ -228,6 +228,8 @@ class Adapter:
     # Largest page the vendor serves, and the default page size vtasks asks for.
     max_page_size: ClassVar[int] = 0
     default_page_size: ClassVar[int] = 0
+    # The highest page number the vendor serves (Ark: 500), or None for no limit.
+    max_page_number: ClassVar[int | None] = None
     # How many ids one list request may filter on (0: the vendor has no id filter).
     id_filter_max: ClassVar[int] = 0
     # Whether list pages are addressed by number (True) or by an opaque token (False).

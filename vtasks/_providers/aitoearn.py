@@ -40,7 +40,7 @@ class AitoearnAdapter(Adapter):
     auth = AuthScheme("X-Api-Key", "")
     supports_list = True
     max_page_size = 1000
-    default_page_size = 100
+    default_page_size = 1000  # the largest page: fewest round trips over long histories
     # A task id that is not a 24-hex ObjectId fails validation (10002): no such task.
     not_found_codes: ClassVar[Mapping[str, frozenset[str]]] = {"get": frozenset({"10002"})}
 

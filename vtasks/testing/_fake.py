@@ -72,6 +72,8 @@ class FakeProviders:
         list_window_days: How far back Ark / volc list and Vidu's default window reach
             (the vendors' 7 days); ``None`` disables the limit.
         record_requests: Whether to keep a :class:`RequestRecord` per request.
+        max_url_length: The longest request target (path and query) accepted; a longer one gets
+            the 414 HTML page a gateway such as nginx sends. ``None``: no limit of its own.
     """
 
     def __init__(
@@ -85,6 +87,7 @@ class FakeProviders:
         port: int = 0,
         list_window_days: float | None = 7.0,
         record_requests: bool = True,
+        max_url_length: int | None = None,
     ) -> None:
         keys = dict(DEFAULT_API_KEYS)
         for provider, key in (api_keys or {}).items():
@@ -98,6 +101,7 @@ class FakeProviders:
         self._sim = Simulator(
             clock=self.clock, api_keys=keys, seed=seed, list_window=window, record=record_requests
         )
+        self._sim.max_url_length = max_url_length
         self._main: LoopbackServer | None = None
         self._other: LoopbackServer | None = None
 
@@ -125,6 +129,15 @@ class FakeProviders:
             if server is not None:
                 server.stop()
         self._main = self._other = None
+
+    @property
+    def max_url_length(self) -> int | None:
+        """The longest request target accepted (longer: a gateway's 414 page); ``None``: no limit."""
+        return self._sim.max_url_length
+
+    @max_url_length.setter
+    def max_url_length(self, value: int | None) -> None:
+        self._sim.max_url_length = value
 
     @property
     def running(self) -> bool:

@@ -25,6 +25,13 @@ from ._vendors import PROVIDERS, VENDORS, Ctx
 __all__ = ["Simulator"]
 
 
+_URI_TOO_LONG = (
+    b"<html>\r\n<head><title>414 Request-URI Too Large</title></head>\r\n<body>\r\n"
+    b"<center><h1>414 Request-URI Too Large</h1></center>\r\n<hr><center>nginx</center>\r\n"
+    b"</body>\r\n</html>\r\n"
+)
+
+
 class Simulator:
     """Everything the fake servers share; every mutable part is guarded by :attr:`lock`."""
 
@@ -43,6 +50,8 @@ class Simulator:
         self.api_keys = api_keys
         self.list_window = list_window
         self.record = record
+        # Longest request target the front end accepts (None: http.server's own 64 KiB).
+        self.max_url_length: int | None = None
         self.stores: dict[str, ProviderStore] = {p: ProviderStore() for p in PROVIDERS}
         self.faults = FaultBook(seed)
         self.records: list[RequestRecord] = []
@@ -91,7 +100,10 @@ class Simulator:
             self.stopping.wait(fired.delay)
         now = self.clock.now()
 
-        if route is None or vendor is None:
+        if self.max_url_length is not None and len(target) > self.max_url_length:
+            # What a gateway in front of the vendor (nginx) answers, before the vendor sees it.
+            response = Response(414, _URI_TOO_LONG, content_type="text/html")
+        elif route is None or vendor is None:
             response = json_response(
                 404, {"error": {"code": "NotFound", "message": f"no route for {path}"}}
             )
