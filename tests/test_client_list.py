@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import math
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -11,7 +13,7 @@ from harness import LISTING, NOT_LISTING, Api
 
 import vtasks
 from vtasks import TaskStatus
-from vtasks.testing import RequestRecord
+from vtasks.testing import FakeProviders, RequestRecord
 
 PAGE_KEYS = {
     "ark": ("page_num", "page_size"),
@@ -394,3 +396,79 @@ def test_listing_stops_at_the_vendors_last_page_with_a_warning(
     assert "at most 500 pages" in warnings[0]
     assert "3 more cannot be reached" in warnings[0]
     assert "page_size=500" in warnings[0]
+
+
+def _pages_asked(fake: FakeProviders, provider: str) -> list[int]:
+    key = PAGE_KEYS[provider][0]
+    return sorted(int(r.query_dict()[key][0]) for r in fake.requests if r.endpoint == "list")
+
+
+@pytest.mark.parametrize("provider", ["ark", "aitoearn"])
+def test_next_window_is_fetched_while_the_current_one_is_read(
+    fake: FakeProviders, provider: str
+) -> None:
+    """Client: pages 6-9 are on their way while the caller still reads pages 2-5."""
+    fake.add_tasks(provider, 95, snapshots=False)
+    with vtasks.Client(
+        provider, api_key=fake.api_keys[provider], base_url=fake.base_url, max_concurrency=4
+    ) as client:
+        iterator = client.list_tasks(page_size=10)
+        taken = [next(iterator) for _ in range(11)]  # page 1 and the first task of page 2
+        deadline = time.monotonic() + 5
+        while len(_pages_asked(fake, provider)) < 9 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert _pages_asked(fake, provider) == list(range(1, 10))
+        rest = list(iterator)
+    assert [t.id for t in taken + rest] == fake.task_ids(provider)
+    assert _pages_asked(fake, provider) == list(range(1, 11))
+
+
+@pytest.mark.parametrize("provider", ["ark", "aitoearn"])
+def test_async_next_window_is_fetched_while_the_current_one_is_read(
+    fake: FakeProviders, provider: str
+) -> None:
+    """AsyncClient: the same, with the next window's requests running as tasks on the loop."""
+    fake.add_tasks(provider, 95, snapshots=False)
+
+    async def scenario() -> tuple[list[int], list[str]]:
+        async with vtasks.AsyncClient(
+            provider, api_key=fake.api_keys[provider], base_url=fake.base_url, max_concurrency=4
+        ) as client:
+            iterator = client.list_tasks(page_size=10)
+            ids = [(await anext(iterator)).id for _ in range(11)]
+            for _ in range(500):  # the prefetch runs while the caller is elsewhere
+                if len(_pages_asked(fake, provider)) >= 9:
+                    break
+                await asyncio.sleep(0.01)
+            asked = _pages_asked(fake, provider)
+            ids += [task.id async for task in iterator]
+            return asked, ids
+
+    asked, ids = asyncio.run(scenario())
+    assert asked == list(range(1, 10))
+    assert ids == fake.task_ids(provider)
+    assert _pages_asked(fake, provider) == list(range(1, 11))
+
+
+def test_an_abandoned_listing_cancels_its_prefetch(fake: FakeProviders) -> None:
+    """Breaking off a listing drops the window in flight: no request is left waiting."""
+    fake.add_tasks("ark", 200, snapshots=False)
+    fake.inject("ark", "latency", endpoint="list", seconds=0.2, count=None)
+
+    async def scenario() -> None:
+        async with vtasks.AsyncClient(
+            "ark", api_key=fake.api_keys["ark"], base_url=fake.base_url, max_concurrency=4
+        ) as client:
+            iterator = client.list_tasks(page_size=10)
+            for _ in range(11):  # into page 2: pages 6-9 are now in flight
+                await anext(iterator)
+            assert [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            await iterator.aclose()  # type: ignore[attr-defined]
+            for _ in range(50):  # let the cancellations land (the answers take 0.2 s)
+                pending = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+                if not pending:
+                    break
+                await asyncio.sleep(0)
+            assert pending == []
+
+    asyncio.run(scenario())

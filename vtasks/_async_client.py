@@ -28,12 +28,16 @@ from ._base_client import (
     check_id,
     check_ids,
     check_timeout,
+    release_response,
 )
 from ._exceptions import DownloadError, VTasksError
 from ._flows import (
+    Collect,
+    Emit,
     Fetch,
     Flow,
     Sleep,
+    Start,
     get_task_flow,
     get_tasks_flow,
     list_flow,
@@ -230,43 +234,58 @@ class AsyncClient(BaseClient):
     async def _run(self, flow: Flow[_T], on_emit: Callable[[Task], None] | None = None) -> _T:
         """Drive a flow to its result; what it emits goes to ``on_emit`` (outside the flow)."""
         value: Any = None
+        started: dict[Start, asyncio.Future[list[Any]]] = {}
         try:
             while True:
                 step = advance(flow, value, self.provider)
-                if isinstance(step, Fetch):
-                    value = await self._fetch(step.requests)
-                elif isinstance(step, Sleep):
-                    await self._sleep(step.seconds)
-                    value = None
-                else:
+                if isinstance(step, Emit):
                     value = None
                     if on_emit is not None:
                         for task in step.tasks:
                             on_emit(task)
+                else:
+                    value = await self._perform(step, started)
         except StopIteration as stop:
             result: _T = stop.value
             return result
         finally:
+            _drop(started)
             flow.close()
 
     async def _iterate(self, flow: Flow[None]) -> AsyncIterator[Task]:
         """Drive a flow lazily, yielding the tasks it emits."""
         value: Any = None
+        started: dict[Start, asyncio.Future[list[Any]]] = {}
         try:
             while True:
                 step = advance(flow, value, self.provider)
                 value = None
-                if isinstance(step, Fetch):
-                    value = await self._fetch(step.requests)
-                elif isinstance(step, Sleep):
-                    await self._sleep(step.seconds)
-                else:
+                if isinstance(step, Emit):
                     for task in step.tasks:
                         yield task
+                else:
+                    value = await self._perform(step, started)
         except StopIteration:
             return
         finally:
+            _drop(started)
             flow.close()
+
+    async def _perform(
+        self,
+        step: Fetch | Start | Collect | Sleep,
+        started: dict[Start, asyncio.Future[list[Any]]],
+    ) -> Any:
+        """Carry out a step other than :class:`Emit`; return what the flow receives."""
+        if isinstance(step, Fetch):
+            return await self._fetch(step.requests)
+        if isinstance(step, Start):
+            started[step] = asyncio.ensure_future(self._fetch(step.requests))
+            return None
+        if isinstance(step, Collect):
+            return await started.pop(step.started)
+        await self._sleep(step.seconds)
+        return None
 
     async def _fetch(self, requests: tuple[Request, ...]) -> list[Any]:
         if len(requests) == 1:
@@ -289,8 +308,11 @@ class AsyncClient(BaseClient):
             retry_after = None
             try:
                 response = await self._exchange(request, attempt)
-                retry_after = self._retry_after(response)
-                return self._decode(request, response)
+                try:
+                    retry_after = self._retry_after(response)
+                    return self._decode(request, response)
+                finally:
+                    release_response(response)
             except VTasksError as exc:
                 error = exc
             except httpx.HTTPError as exc:
@@ -360,3 +382,10 @@ class AsyncClient(BaseClient):
         except BaseException:
             dl.discard(temporary)
             raise
+
+
+def _drop(started: dict[Start, asyncio.Future[list[Any]]]) -> None:
+    """Cancel the requests of pages a listing started but no longer needs (it ended early)."""
+    for future in started.values():
+        future.cancel()
+    started.clear()

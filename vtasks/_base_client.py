@@ -53,6 +53,7 @@ __all__ = [
     "check_id",
     "check_ids",
     "check_timeout",
+    "release_response",
     "shared_ssl_context",
 ]
 
@@ -434,6 +435,19 @@ def shared_ssl_context() -> ssl.SSLContext:
 
             _SSL_CONTEXT = httpx.create_ssl_context()
         return _SSL_CONTEXT
+
+
+def release_response(response: httpx.Response) -> None:
+    """Let a read answer be freed as soon as it is dropped, not at the next full collection.
+
+    httpx binds a response and its stream to each other (``BoundSyncStream`` keeps the response
+    to set ``elapsed``): a reference cycle that only the cyclic garbage collector frees, so a
+    long listing would hold the bytes of many spent pages at once. The body is read and the
+    stream closed by now; nothing reads the stream again.
+    """
+    import httpx
+
+    response.stream = httpx.ByteStream(b"")
 
 
 def _request_id(response: httpx.Response) -> str | None:

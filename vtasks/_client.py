@@ -6,7 +6,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
@@ -23,12 +23,16 @@ from ._base_client import (
     check_id,
     check_ids,
     check_timeout,
+    release_response,
 )
 from ._exceptions import DownloadError, VTasksError
 from ._flows import (
+    Collect,
+    Emit,
     Fetch,
     Flow,
     Sleep,
+    Start,
     get_task_flow,
     get_tasks_flow,
     list_flow,
@@ -271,51 +275,67 @@ class Client(BaseClient):
     def _run(self, flow: Flow[_T], on_emit: Callable[[Task], None] | None = None) -> _T:
         """Drive a flow to its result; what it emits goes to ``on_emit`` (outside the flow)."""
         value: Any = None
+        started: dict[Start, list[Future[Any]]] = {}
         try:
             while True:
                 step = advance(flow, value, self.provider)
-                if isinstance(step, Fetch):
-                    value = self._fetch(step.requests)
-                elif isinstance(step, Sleep):
-                    self.clock.sleep(step.seconds)
-                    value = None
-                else:
+                if isinstance(step, Emit):
                     value = None
                     if on_emit is not None:
                         for task in step.tasks:
                             on_emit(task)
+                else:
+                    value = self._perform(step, started)
         except StopIteration as stop:
             result: _T = stop.value
             return result
         finally:
+            _drop(started)
             flow.close()
 
     def _iterate(self, flow: Flow[None]) -> Iterator[Task]:
         """Drive a flow lazily, yielding the tasks it emits."""
         value: Any = None
+        started: dict[Start, list[Future[Any]]] = {}
         try:
             while True:
                 step = advance(flow, value, self.provider)
                 value = None
-                if isinstance(step, Fetch):
-                    value = self._fetch(step.requests)
-                elif isinstance(step, Sleep):
-                    self.clock.sleep(step.seconds)
-                else:
+                if isinstance(step, Emit):
                     yield from step.tasks
+                else:
+                    value = self._perform(step, started)
         except StopIteration:
             return
         finally:
+            _drop(started)
             flow.close()
+
+    def _perform(
+        self, step: Fetch | Start | Collect | Sleep, started: dict[Start, list[Future[Any]]]
+    ) -> Any:
+        """Carry out a step other than :class:`Emit`; return what the flow receives."""
+        if isinstance(step, Fetch):
+            return self._fetch(step.requests)
+        if isinstance(step, Start):
+            pool = self._worker_pool()
+            started[step] = [pool.submit(self._send, request) for request in step.requests]
+            return None
+        if isinstance(step, Collect):
+            return [future.result() for future in started.pop(step.started)]
+        self.clock.sleep(step.seconds)
+        return None
+
+    def _worker_pool(self) -> ThreadPoolExecutor:
+        with self._pool_lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(self.max_concurrency, thread_name_prefix="vtasks")
+            return self._pool
 
     def _fetch(self, requests: tuple[Request, ...]) -> list[Any]:
         if len(requests) == 1 or self.max_concurrency == 1:
             return [self._send(request) for request in requests]
-        with self._pool_lock:
-            if self._pool is None:
-                self._pool = ThreadPoolExecutor(self.max_concurrency, thread_name_prefix="vtasks")
-            pool = self._pool
-        return list(pool.map(self._send, requests))
+        return list(self._worker_pool().map(self._send, requests))
 
     def _send(self, request: Request) -> Any:
         """Send one request with retries; return its payload, or the error it ended with."""
@@ -325,8 +345,11 @@ class Client(BaseClient):
             retry_after = None
             try:
                 response = self._exchange(request, attempt)
-                retry_after = self._retry_after(response)
-                return self._decode(request, response)
+                try:
+                    retry_after = self._retry_after(response)
+                    return self._decode(request, response)
+                finally:
+                    release_response(response)
             except VTasksError as exc:
                 error = exc
             except httpx.HTTPError as exc:
@@ -394,3 +417,11 @@ class Client(BaseClient):
         except BaseException:
             dl.discard(temporary)
             raise
+
+
+def _drop(started: dict[Start, list[Future[Any]]]) -> None:
+    """Cancel the requests of pages a listing started but no longer needs (it ended early)."""
+    for futures in started.values():
+        for future in futures:
+            future.cancel()  # one already running finishes in the background; its answer is dropped
+    started.clear()

@@ -5,6 +5,9 @@ A flow yields *steps* and receives their results:
 - :class:`Fetch` — send these requests (concurrently if the driver can); the flow receives one
   outcome per request, in order: the decoded JSON, or the :class:`VTasksError` it ended with after
   retries. :func:`fetch_one` raises that error inside the flow.
+- :class:`Start` / :class:`Collect` — the same in two halves: start sending, carry on (the flow
+  receives ``None``), and later collect the outcomes. Listing uses them to fetch the next pages
+  while it hands the current ones out, so network time and parsing overlap.
 - :class:`Emit` — hand these tasks to the caller (listing and waiting are lazy iterators).
 - :class:`Sleep` — wait this long (through the client's clock, so tests take no time).
 
@@ -16,7 +19,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable, Collection, Generator, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, TypeAlias, TypeVar
@@ -37,6 +40,8 @@ __all__ = [
     "Flow",
     "ListQuery",
     "Sleep",
+    "Start",
+    "Collect",
     "Step",
     "get_task_flow",
     "get_tasks_flow",
@@ -57,6 +62,24 @@ class Fetch:
     requests: tuple[Request, ...]
 
 
+@attrs.frozen(slots=True, eq=False)
+class Start:
+    """Start sending these requests; the flow receives ``None`` and goes on.
+
+    Compared by identity: the driver keeps each started batch under its ``Start`` until a
+    :class:`Collect` asks for it, and drops (cancels) whatever was never collected.
+    """
+
+    requests: tuple[Request, ...]
+
+
+@attrs.frozen(slots=True, eq=False)
+class Collect:
+    """Wait for the requests of an earlier :class:`Start`; the flow receives their outcomes."""
+
+    started: Start
+
+
 @attrs.frozen(slots=True)
 class Emit:
     """Give these tasks to the caller."""
@@ -71,7 +94,7 @@ class Sleep:
     seconds: float
 
 
-Step: TypeAlias = Fetch | Emit | Sleep
+Step: TypeAlias = Fetch | Start | Collect | Emit | Sleep
 Outcome: TypeAlias = Any  # the decoded JSON payload, or a VTasksError
 Flow: TypeAlias = Generator[Step, "list[Outcome] | None", _T]
 
@@ -435,37 +458,55 @@ def list_flow(adapter: Adapter, query: ListQuery, *, concurrency: int = 1) -> Fl
             return True
         return False
 
+    def window_after(number: int, page: Page, in_flight: int) -> tuple[Request, ...]:
+        """The pages to fetch after page ``number`` (with ``in_flight`` pages still to come)."""
+        after = number + in_flight
+        last = _last_page(page, size, first)
+        count = window if last is None else min(window, last - after)
+        if cap is not None:
+            count = min(count, cap - after)
+        remaining = state.remaining()
+        if remaining is not None:
+            count = min(count, math.ceil(max(remaining - in_flight * size, 0) / size))
+        return tuple(
+            adapter.list_request(page=after + i, token=None, page_size=size, **server)
+            for i in range(1, count + 1)
+        )
+
     number = first
     request = adapter.list_request(page=number, token=None, page_size=size, **server)
     page = adapter.parse_page((yield from fetch_one(request)))
+    if tasks := state.accept(page):
+        yield Emit(tasks)
+    if ended(page, number):
+        return
+    # When every page will be read, two windows are queued at a time: the driver keeps up to
+    # ``window`` requests in flight and starts the next page the moment one answers, while the
+    # caller reads the window before. Windows are planned from the newest page's total, before
+    # the pages in flight are read. Otherwise a page is asked for only once it is needed.
+    depth = 2 if window > 1 else 1
+    queued: deque[Start] = deque()
+    in_flight = 0  # pages asked for and not read yet
     while True:
-        if tasks := state.accept(page):
-            yield Emit(tasks)
-        # Each page reports the total as it is now: tasks created while listing extend it.
-        if ended(page, number):
+        while len(queued) < depth:
+            start = Start(window_after(number, page, in_flight))
+            if not start.requests:
+                break
+            queued.append(start)
+            in_flight += len(start.requests)
+            yield start
+        if not queued:  # pragma: no cover - ended() returned for the page that said so
             return
-        last = _last_page(page, size, first)
-        count = window if last is None else min(window, last - number)
-        if cap is not None:
-            count = min(count, cap - number)
-        remaining = state.remaining()
-        if remaining is not None:
-            count = min(count, math.ceil(remaining / size))
-        requests = tuple(
-            adapter.list_request(page=number + i, token=None, page_size=size, **server)
-            for i in range(1, max(count, 1) + 1)
-        )
-        outcomes = yield Fetch(requests)
+        outcomes = yield Collect(queued.popleft())
         assert outcomes is not None
-        for outcome in outcomes[:-1]:
+        for outcome in outcomes:
             number += 1
+            in_flight -= 1
             page = adapter.parse_page(_unwrap(outcome))
             if tasks := state.accept(page):
                 yield Emit(tasks)
             if ended(page, number):
-                return
-        number += 1
-        page = adapter.parse_page(_unwrap(outcomes[-1]))
+                return  # the driver drops the windows still in flight
 
 
 def _warn_page_cap(adapter: Adapter, size: int, page: Page) -> None:
