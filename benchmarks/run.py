@@ -77,15 +77,20 @@ def row(number: str, what: str, compared: str, result: str, target: str, ok: boo
     print(f"  #{number} {what}: {result} [{verdict}]", flush=True)
 
 
-def cpu(fn: Callable[[], Any], repeat: int = 3) -> float:
-    """Median CPU seconds of ``fn`` over ``repeat`` runs (GC collected before each)."""
-    times = []
+def cpu_interleaved(*fns: Callable[[], Any], repeat: int = 5) -> list[float]:
+    """Median CPU seconds of each of ``fns``, run in turns (a, b, a, b, ...).
+
+    Taking turns spreads slow drifts of the machine (frequency, the server's state) over every
+    contender instead of charging them to whichever ran last.
+    """
+    samples: list[list[float]] = [[] for _ in fns]
     for _ in range(repeat):
-        gc.collect()
-        start = time.process_time()
-        fn()
-        times.append(time.process_time() - start)
-    return statistics.median(times)
+        for index, fn in enumerate(fns):
+            gc.collect()
+            start = time.process_time()
+            fn()
+            samples[index].append(time.process_time() - start)
+    return [statistics.median(times) for times in samples]
 
 
 def headers(provider: str, key: str) -> dict[str, str]:
@@ -124,7 +129,7 @@ def bench_get(sim: RemoteSimulator, calls: int) -> None:
 
             raw_get()  # warm the connection pools and caches
             client_get()
-            base, ours = cpu(raw_get), cpu(client_get)
+            base, ours = cpu_interleaved(raw_get, client_get)
         ratio = ours / base
         row(
             "1",
@@ -158,17 +163,18 @@ def bench_get(sim: RemoteSimulator, calls: int) -> None:
                     await client.get_task(task_id)
 
             async def measure(one: Callable[[], Any]) -> float:
-                samples = []
-                for _ in range(3):
-                    gc.collect()
-                    start = time.process_time()
-                    await asyncio.gather(*(one() for _ in range(calls)))
-                    samples.append(time.process_time() - start)
-                return statistics.median(samples)
+                gc.collect()
+                start = time.process_time()
+                await asyncio.gather(*(one() for _ in range(calls)))
+                return time.process_time() - start
 
             await asyncio.gather(*(raw_one() for _ in range(200)))
             await asyncio.gather(*(ours_one() for _ in range(200)))
-            return await measure(raw_one), await measure(ours_one)
+            raw_times, our_times = [], []
+            for _ in range(5):  # in turns, as cpu_interleaved does
+                raw_times.append(await measure(raw_one))
+                our_times.append(await measure(ours_one))
+            return statistics.median(raw_times), statistics.median(our_times)
 
     base, ours = asyncio.run(run_async())
     ratio = ours / base
@@ -226,7 +232,7 @@ def bench_ark_vs_sdk(sim: RemoteSimulator, calls: int) -> None:
         for name, (raw_fn, ours_fn, sdk_fn, n, target) in measures.items():
             for fn in (raw_fn, ours_fn, sdk_fn):
                 fn()
-            base, ours, theirs = cpu(raw_fn), cpu(ours_fn), cpu(sdk_fn)
+            base, ours, theirs = cpu_interleaved(raw_fn, ours_fn, sdk_fn)
             row(
                 "2",
                 f"ark {name} ({n}×)",
@@ -283,20 +289,23 @@ def bench_memory(sim: RemoteSimulator) -> None:
     for count in (10_000, 100_000):
         sim.call("clear_tasks", provider)
         sim.call("add_tasks", provider, count, snapshots=False)
-        with vtasks.Client(provider, api_key=key, base_url=sim.base_url) as client:
-            gc.collect()
-            tracemalloc.start()
-            seen = 0
-            for _ in client.list_tasks():
-                seen += 1
-            _, peak = tracemalloc.get_traced_memory()
-            tracemalloc.stop()
-        assert seen == count, (seen, count)
-        peaks[count] = peak
+        samples = []
+        for _ in range(3):  # the peak depends on when the garbage collector runs: the median
+            with vtasks.Client(provider, api_key=key, base_url=sim.base_url) as client:
+                gc.collect()
+                tracemalloc.start()
+                seen = 0
+                for _ in client.list_tasks():
+                    seen += 1
+                _, peak = tracemalloc.get_traced_memory()
+                tracemalloc.stop()
+            assert seen == count, (seen, count)
+            samples.append(peak)
+        peaks[count] = statistics.median(samples)
     growth = peaks[100_000] / peaks[10_000]
     row(
         "4",
-        "ark: peak traced memory listing 100,000 vs 10,000 tasks",
+        "ark: peak traced memory listing 100,000 vs 10,000 tasks (median of 3)",
         "the 10,000-task listing",
         f"{peaks[100_000] / 2**20:.1f} MiB vs {peaks[10_000] / 2**20:.1f} MiB = {growth:.2f}×",
         "no growth beyond noise (≤ 1.25×)",
@@ -408,8 +417,10 @@ def bench_normalize(sim: RemoteSimulator) -> None:
     adapter_page = adapter.parse_page
     validate = pydantic.TypeAdapter(Page).validate_python
     rounds = 300
-    ours = cpu(lambda: [adapter_page(page) for _ in range(rounds)])
-    theirs = cpu(lambda: [validate(page) for _ in range(rounds)])
+    ours, theirs = cpu_interleaved(
+        lambda: [adapter_page(page) for _ in range(rounds)],
+        lambda: [validate(page) for _ in range(rounds)],
+    )
     tasks = rounds * 100
     row(
         "6",
