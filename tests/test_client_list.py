@@ -404,10 +404,10 @@ def _pages_asked(fake: FakeProviders, provider: str) -> list[int]:
 
 
 @pytest.mark.parametrize("provider", ["ark", "aitoearn"])
-def test_next_window_is_fetched_while_the_current_one_is_read(
+def test_next_pages_are_fetched_while_the_current_one_is_read(
     fake: FakeProviders, provider: str
 ) -> None:
-    """Client: pages 6-9 are on their way while the caller still reads pages 2-5."""
+    """Client: four pages (max_concurrency) are on their way while the caller reads page 2."""
     fake.add_tasks(provider, 95, snapshots=False)
     with vtasks.Client(
         provider, api_key=fake.api_keys[provider], base_url=fake.base_url, max_concurrency=4
@@ -415,19 +415,19 @@ def test_next_window_is_fetched_while_the_current_one_is_read(
         iterator = client.list_tasks(page_size=10)
         taken = [next(iterator) for _ in range(11)]  # page 1 and the first task of page 2
         deadline = time.monotonic() + 5
-        while len(_pages_asked(fake, provider)) < 9 and time.monotonic() < deadline:
+        while len(_pages_asked(fake, provider)) < 6 and time.monotonic() < deadline:
             time.sleep(0.01)
-        assert _pages_asked(fake, provider) == list(range(1, 10))
+        assert _pages_asked(fake, provider) == list(range(1, 7))  # 3-6, and no more
         rest = list(iterator)
     assert [t.id for t in taken + rest] == fake.task_ids(provider)
     assert _pages_asked(fake, provider) == list(range(1, 11))
 
 
 @pytest.mark.parametrize("provider", ["ark", "aitoearn"])
-def test_async_next_window_is_fetched_while_the_current_one_is_read(
+def test_async_next_pages_are_fetched_while_the_current_one_is_read(
     fake: FakeProviders, provider: str
 ) -> None:
-    """AsyncClient: the same, with the next window's requests running as tasks on the loop."""
+    """AsyncClient: the same, with the next pages' requests running as tasks on the loop."""
     fake.add_tasks(provider, 95, snapshots=False)
 
     async def scenario() -> tuple[list[int], list[str]]:
@@ -437,7 +437,7 @@ def test_async_next_window_is_fetched_while_the_current_one_is_read(
             iterator = client.list_tasks(page_size=10)
             ids = [(await anext(iterator)).id for _ in range(11)]
             for _ in range(500):  # the prefetch runs while the caller is elsewhere
-                if len(_pages_asked(fake, provider)) >= 9:
+                if len(_pages_asked(fake, provider)) >= 6:
                     break
                 await asyncio.sleep(0.01)
             asked = _pages_asked(fake, provider)
@@ -445,7 +445,7 @@ def test_async_next_window_is_fetched_while_the_current_one_is_read(
             return asked, ids
 
     asked, ids = asyncio.run(scenario())
-    assert asked == list(range(1, 10))
+    assert asked == list(range(1, 7))
     assert ids == fake.task_ids(provider)
     assert _pages_asked(fake, provider) == list(range(1, 11))
 
@@ -460,7 +460,7 @@ def test_an_abandoned_listing_cancels_its_prefetch(fake: FakeProviders) -> None:
             "ark", api_key=fake.api_keys["ark"], base_url=fake.base_url, max_concurrency=4
         ) as client:
             iterator = client.list_tasks(page_size=10)
-            for _ in range(11):  # into page 2: pages 6-9 are now in flight
+            for _ in range(11):  # into page 2: pages 3-6 are now in flight
                 await anext(iterator)
             assert [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
             await iterator.aclose()  # type: ignore[attr-defined]

@@ -18,7 +18,6 @@ polling schedules and deadlines live here, so both clients behave identically.
 from __future__ import annotations
 
 import logging
-import math
 from collections import OrderedDict, deque
 from collections.abc import Callable, Collection, Generator, Iterable, Sequence
 from datetime import datetime, timedelta
@@ -458,55 +457,53 @@ def list_flow(adapter: Adapter, query: ListQuery, *, concurrency: int = 1) -> Fl
             return True
         return False
 
-    def window_after(number: int, page: Page, in_flight: int) -> tuple[Request, ...]:
-        """The pages to fetch after page ``number`` (with ``in_flight`` pages still to come)."""
-        after = number + in_flight
-        last = _last_page(page, size, first)
-        count = window if last is None else min(window, last - after)
-        if cap is not None:
-            count = min(count, cap - after)
-        remaining = state.remaining()
-        if remaining is not None:
-            count = min(count, math.ceil(max(remaining - in_flight * size, 0) / size))
-        return tuple(
-            adapter.list_request(page=after + i, token=None, page_size=size, **server)
-            for i in range(1, count + 1)
-        )
+    def next_request(number: int, page: Page, unread: int) -> Request | None:
+        """The page after page ``number`` and those asked for already, if it is needed.
 
+        ``unread`` pages (taken or asked for, not read yet) will count towards ``limit``.
+        """
+        after = number + len(queued)
+        last = _last_page(page, size, first)
+        if (last is not None and after >= last) or (cap is not None and after >= cap):
+            return None
+        remaining = state.remaining()
+        if remaining is not None and remaining - unread * size <= 0:
+            return None
+        return adapter.list_request(page=after + 1, token=None, page_size=size, **server)
+
+    def refill(depth: int, taken: int) -> Generator[Step, Any, None]:
+        """Ask for pages until ``depth`` are asked for ahead (``taken``: one taken, unread)."""
+        while len(queued) < depth:
+            following = next_request(number, page, len(queued) + taken)
+            if following is None:
+                return
+            queued.append(Start((following,)))
+            yield queued[-1]
+
+    queued: deque[Start] = deque()
     number = first
     request = adapter.list_request(page=number, token=None, page_size=size, **server)
     page = adapter.parse_page((yield from fetch_one(request)))
-    if tasks := state.accept(page):
-        yield Emit(tasks)
-    if ended(page, number):
-        return
-    # When every page will be read, two windows are queued at a time: the driver keeps up to
-    # ``window`` requests in flight and starts the next page the moment one answers, while the
-    # caller reads the window before. Windows are planned from the newest page's total, before
-    # the pages in flight are read. Otherwise a page is asked for only once it is needed.
-    depth = 2 if window > 1 else 1
-    queued: deque[Start] = deque()
-    in_flight = 0  # pages asked for and not read yet
+    # When every page will be read, ``window`` pages are kept asked for ahead of the one being
+    # read: as soon as an answer is taken, the next page is asked for, before that answer is
+    # parsed and handed out, so the network, the vendor and the caller all work at once, and no
+    # more than ``window`` pages wait in memory however long the listing. Pages are planned from
+    # the newest page's total. Otherwise a page is asked for only once it is needed.
+    ahead = window if window > 1 else 0
     while True:
-        while len(queued) < depth:
-            start = Start(window_after(number, page, in_flight))
-            if not start.requests:
-                break
-            queued.append(start)
-            in_flight += len(start.requests)
-            yield start
+        if tasks := state.accept(page):
+            yield Emit(tasks)
+        if ended(page, number):
+            return  # the driver drops the pages still in flight
+        yield from refill(max(ahead, 1), 0)
         if not queued:  # pragma: no cover - ended() returned for the page that said so
             return
         outcomes = yield Collect(queued.popleft())
         assert outcomes is not None
-        for outcome in outcomes:
-            number += 1
-            in_flight -= 1
-            page = adapter.parse_page(_unwrap(outcome))
-            if tasks := state.accept(page):
-                yield Emit(tasks)
-            if ended(page, number):
-                return  # the driver drops the windows still in flight
+        number += 1
+        yield from refill(ahead, 1)
+        page = adapter.parse_page(_unwrap(outcomes[0]))
+        del outcomes  # the caller may drop the page's tasks as soon as it has read them
 
 
 def _warn_page_cap(adapter: Adapter, size: int, page: Page) -> None:
