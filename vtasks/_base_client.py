@@ -173,7 +173,11 @@ class BaseClient:
         return _origin(url) == self._origin
 
     def _http_client_options(self) -> dict[str, Any]:
-        """Keyword arguments for the ``httpx`` client vtasks creates when the caller gives none."""
+        """Keyword arguments for the ``httpx`` client vtasks creates when the caller gives none.
+
+        Asking for them marks this client as using that HTTP client: requests then carry only
+        what differs from its defaults (see :meth:`_headers`).
+        """
         # Redirects are followed by hand (see _next_hop); one TLS context for every client.
         self._defaults_on_client = True
         return {

@@ -398,16 +398,16 @@ class _Listing:
 
 
 def list_flow(adapter: Adapter, query: ListQuery, *, concurrency: int = 1) -> Flow[None]:
-    """Every task of a listing, each once, lazily; numbered pages fetched ``concurrency`` at a time.
+    """Every task of a listing, each once, lazily; up to ``concurrency`` numbered pages asked ahead.
 
     Ends on an empty page, a short page, the page count or total the last page reports, an empty
     or repeated page token, ``limit`` tasks, every id of a local id filter seen, or (newest-first
     lists) a page entirely older than ``created_after``. No request is sent for a query that
     cannot match anything (``limit=0``, ``task_ids=[]``, an empty time range).
 
-    Pages are fetched ahead (concurrently) only when every one of them will be read: not when a
-    local time or id filter, or a limit the server cannot count towards, may end the listing
-    early.
+    Pages are fetched ahead (a sliding window of ``concurrency`` pages once the first page gives
+    the total) only when every one of them will be read: not when a local time or id filter, or
+    a limit the server cannot count towards, may end the listing early.
     """
     if query.matches_nothing():
         return
@@ -457,10 +457,11 @@ def list_flow(adapter: Adapter, query: ListQuery, *, concurrency: int = 1) -> Fl
             return True
         return False
 
-    def next_request(number: int, page: Page, unread: int) -> Request | None:
-        """The page after page ``number`` and those asked for already, if it is needed.
+    def next_request(unread: int) -> Request | None:
+        """The page after the last one read (``number``) and those asked for, if it is needed.
 
-        ``unread`` pages (taken or asked for, not read yet) will count towards ``limit``.
+        ``unread`` pages (taken or asked for, not read yet) will count towards ``limit``; the
+        newest ``page`` read gives the total.
         """
         after = number + len(queued)
         last = _last_page(page, size, first)
@@ -474,7 +475,7 @@ def list_flow(adapter: Adapter, query: ListQuery, *, concurrency: int = 1) -> Fl
     def refill(depth: int, taken: int) -> Generator[Step, Any, None]:
         """Ask for pages until ``depth`` are asked for ahead (``taken``: one taken, unread)."""
         while len(queued) < depth:
-            following = next_request(number, page, len(queued) + taken)
+            following = next_request(len(queued) + taken)
             if following is None:
                 return
             queued.append(Start((following,)))
