@@ -387,5 +387,8 @@ class AsyncClient(BaseClient):
 def _drop(started: dict[Start, asyncio.Future[list[Any]]]) -> None:
     """Cancel the requests of pages a listing started but no longer needs (it ended early)."""
     for future in started.values():
-        future.cancel()
+        if not future.done():
+            future.cancel()
+        elif not future.cancelled():
+            future.exception()  # marks a failure as seen: nobody wants that page any more
     started.clear()
