@@ -1,4 +1,4 @@
-"""Development sessions: `nox` runs lint, typecheck, tests, drift and prism (what CI runs).
+"""Development sessions: `nox` runs lint, typecheck, tests, drift, quickstart and prism (what CI runs).
 
 Tool versions are pinned once, in pyproject.toml's [dependency-groups]; every session installs from there.
 """
@@ -16,7 +16,7 @@ PYPROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
 PYTHON = "3.11"
 SOURCES = ["vtasks", "scripts", "tests", "benchmarks", "noxfile.py"]
 
-nox.options.sessions = ["lint", "typecheck", "tests", "drift", "prism"]
+nox.options.sessions = ["lint", "typecheck", "tests", "drift", "quickstart", "prism"]
 nox.options.reuse_venv = "yes"
 nox.options.error_on_missing_interpreters = False
 
@@ -65,6 +65,25 @@ def drift(session: nox.Session) -> None:
     """Fail when a spec is invalid or generated/ differs from what specs/ produce."""
     session.install(*_group("generate"), *_group("validate"))
     session.run("python", "scripts/check_drift.py", *session.posargs)
+
+
+@nox.session(python=PYTHON, reuse_venv=False)
+def quickstart(session: nox.Session) -> None:
+    """The README's install-and-demo command, exactly as written, in a new virtual environment.
+
+    The command is read from the README's first screen and run by the shell with this session's
+    fresh environment first on PATH, so its ``python3`` is a Python with nothing installed yet.
+    """
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    first_screen = readme.split("\n## ", 1)[0]
+    command = first_screen.split("Install and run the demo", 1)[1].split("```bash\n", 1)[1]
+    command = command.split("\n```", 1)[0].strip()
+    session.log(f"README: {command}")
+    log = Path(session.create_tmp()) / "demo.log"
+    session.run("bash", "-c", f"{command} > {log} 2>&1; status=$?; tail -n 3 {log}; exit $status",
+                external=True)  # fmt: skip
+    if "Done in" not in log.read_text(encoding="utf-8"):
+        session.error("the demo did not finish")
 
 
 @nox.session(python=PYTHON)
