@@ -150,3 +150,39 @@ def test_succeeded_status_has_video(api: Api, tmp_path: Path) -> None:
     assert task.status is TaskStatus.SUCCEEDED
     client.download(task, tmp_path / "v.mp4")
     assert (tmp_path / "v.mp4").read_bytes() == VIDEO_MP4
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [
+        ("application/json", b'{"code": 403, "message": "signature expired"}'),
+        ("text/html; charset=utf-8", b"<html><title>Portal</title><body>log in</body></html>"),
+        ("application/xml", b"<Error><Code>AccessDenied</Code></Error>"),
+        ("text/plain", b"upstream gone"),
+    ],
+)
+def test_error_page_sent_as_a_success_is_not_saved(
+    api: Api, tmp_path: Path, content_type: str, body: bytes
+) -> None:
+    """HTTP 200 with a page instead of a video: an error with the page kept, and no file."""
+    added = api.fake.add_task("volc", status="succeeded")
+    api.fake.inject("volc", "non_json", endpoint="download", body=body, content_type=content_type)
+    with pytest.raises(vtasks.DownloadError) as caught:
+        api.client("volc").download(added.id, tmp_path / "v.mp4")
+    cause = caught.value.__cause__
+    assert isinstance(cause, vtasks.ResponseError)
+    assert cause.status_code == 200
+    assert cause.body == body.decode()
+    assert "expected the video" in str(caught.value)
+    assert leftovers(tmp_path) == []
+    assert len(api.requests("volc", "download")) == 1  # an answer, not a glitch: not retried
+
+
+@pytest.mark.parametrize("content_type", ["application/octet-stream", "binary/octet-stream", ""])
+def test_video_with_a_generic_type_is_saved(api: Api, tmp_path: Path, content_type: str) -> None:
+    added = api.fake.add_task("ark", status="succeeded")
+    api.fake.inject(
+        "ark", "non_json", endpoint="download", body=VIDEO_MP4, content_type=content_type
+    )
+    api.client("ark").download(added.id, tmp_path / "v.mp4")
+    assert (tmp_path / "v.mp4").read_bytes() == VIDEO_MP4

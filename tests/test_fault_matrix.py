@@ -217,7 +217,7 @@ MATRIX: dict[str, Row] = {
         1,
         _all_ops(
             err(vtasks.ResponseError),
-            download=ok(1, note="the page is saved as the video: Content-Type is not checked"),
+            download=err(vtasks.DownloadError, 1, vtasks.ResponseError, note="no file left"),
         ),
     ),
     "truncated": Row(

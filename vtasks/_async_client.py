@@ -365,7 +365,7 @@ class AsyncClient(BaseClient):
             with os.fdopen(fd, "wb") as file:
                 response = await self._exchange(request, attempt, stream=True)
                 try:
-                    if response.status_code != 200:
+                    if response.status_code != 200 or dl.is_error_page(response):
                         await response.aread()
                         raise self._download_answer_error(request, response)
                     expected = dl.expected_length(response)

@@ -390,7 +390,16 @@ class BaseClient:
         )
 
     def _download_answer_error(self, request: Request, response: httpx.Response) -> VTasksError:
-        """The error a download answer other than 200 means (its body already read)."""
+        """The error a download answer other than a video means (its body already read)."""
+        if response.status_code == 200:
+            # A page sent as a success (a captive portal, a CDN's or a reseller's error page):
+            # saving it as the video would hide the failure.
+            return ResponseError(
+                f"expected the video, got {self._scrub(_describe_non_json(response))}",
+                provider=self.provider,
+                status_code=200,
+                body=self._scrub_body(response.content),
+            )
         try:
             self._decode(request, response)
         except VTasksError as exc:

@@ -400,7 +400,7 @@ class Client(BaseClient):
             with os.fdopen(fd, "wb") as file:
                 response = self._exchange(request, attempt, stream=True)
                 try:
-                    if response.status_code != 200:
+                    if response.status_code != 200 or dl.is_error_page(response):
                         response.read()
                         raise self._download_answer_error(request, response)
                     expected = dl.expected_length(response)

@@ -27,6 +27,7 @@ __all__ = [
     "discard",
     "expected_length",
     "finish",
+    "is_error_page",
     "open_temporary",
     "prepare_target",
     "video_url_of",
@@ -89,6 +90,22 @@ def expected_length(response: httpx.Response) -> int | None:
     if value is None or not value.strip().isdigit():
         return None
     return int(value)
+
+
+# Media types that are never a video: what error pages come as.
+_PAGE_TYPES = frozenset(
+    {"text/html", "text/plain", "application/json", "application/xml", "text/xml"}
+)
+
+
+def is_error_page(response: httpx.Response) -> bool:
+    """Whether a download answer carries a page (HTML, JSON, XML, text) rather than a video.
+
+    Judged by ``Content-Type`` only, so a video served with a missing or generic type
+    (``application/octet-stream``) is still taken.
+    """
+    media = response.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    return media in _PAGE_TYPES or media.endswith(("+json", "+xml"))
 
 
 def check_complete(received: int, expected: int | None, *, target: Path, task: Task) -> None:
