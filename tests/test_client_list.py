@@ -472,3 +472,18 @@ def test_an_abandoned_listing_cancels_its_prefetch(fake: FakeProviders) -> None:
             assert pending == []
 
     asyncio.run(scenario())
+
+
+@pytest.mark.parametrize("provider", ["ark", "vidu"])
+def test_id_filter_refused_as_too_long_is_applied_locally(api: Api, provider: str) -> None:
+    """A gateway that refuses the id filter's long URL (414): the same tasks, filtered locally."""
+    api.fake.add_tasks(provider, 150, snapshots=False)
+    everything = api.fake.task_ids(provider)
+    wanted = everything[10:90]
+    api.fake.max_url_length = 1500  # a few dozen ids
+    tasks = api.client(provider).list_tasks(task_ids=wanted)
+    assert [t.id for t in tasks] == wanted  # newest first, each once
+    records = lists(api, provider)
+    id_key = "filter.task_ids" if provider == "ark" else "task_ids"
+    assert records[0].status == 414
+    assert all(r.status == 200 and id_key not in r.query_dict() for r in records[1:])

@@ -295,7 +295,9 @@ class _ServerFilters:
         }
 
 
-def _server_filters(adapter: Adapter, query: ListQuery) -> _ServerFilters:
+def _server_filters(
+    adapter: Adapter, query: ListQuery, *, ids_on_server: bool = True
+) -> _ServerFilters:
     exact = True
     raw: list[str] = []
     if query.statuses is not None:
@@ -310,7 +312,7 @@ def _server_filters(adapter: Adapter, query: ListQuery) -> _ServerFilters:
         exact = False
     ids: tuple[str, ...] = ()
     if query.task_ids is not None:
-        if 0 < len(query.task_ids) <= adapter.id_filter_max:
+        if ids_on_server and 0 < len(query.task_ids) <= adapter.id_filter_max:
             ids = tuple(sorted(query.task_ids))
         else:
             exact = False
@@ -398,6 +400,36 @@ class _Listing:
 
 
 def list_flow(adapter: Adapter, query: ListQuery, *, concurrency: int = 1) -> Flow[None]:
+    """Every task of a listing, each once, lazily (see :func:`_list_pages`).
+
+    Ids sent in the vendor's id filter make the URL long (about 40 characters an id). A server
+    that refuses it as too long (413, 414, 431) before any task was handed out gets the listing
+    again with the ids filtered locally, as ``get_tasks`` halves its batches in the same case.
+    """
+    if query.matches_nothing():
+        return
+    filters = _server_filters(adapter, query)
+    pages = _list_pages(adapter, query, filters, concurrency)
+    emitted = False
+    try:
+        step = next(pages)
+        while True:  # ``yield from``, watching for the first Emit
+            emitted = emitted or isinstance(step, Emit)
+            step = pages.send((yield step))
+    except StopIteration:
+        return
+    except APIError as exc:
+        if emitted or not filters.task_ids or not _too_long(exc):
+            raise
+    finally:
+        pages.close()
+    local = _server_filters(adapter, query, ids_on_server=False)
+    yield from _list_pages(adapter, query, local, concurrency)
+
+
+def _list_pages(
+    adapter: Adapter, query: ListQuery, filters: _ServerFilters, concurrency: int
+) -> Flow[None]:
     """Every task of a listing, each once, lazily; up to ``concurrency`` numbered pages asked ahead.
 
     Ends on an empty page, a short page, the page count or total the last page reports, an empty
@@ -409,9 +441,6 @@ def list_flow(adapter: Adapter, query: ListQuery, *, concurrency: int = 1) -> Fl
     the total) only when every one of them will be read: not when a local time or id filter, or
     a limit the server cannot count towards, may end the listing early.
     """
-    if query.matches_nothing():
-        return
-    filters = _server_filters(adapter, query)
     size = min(query.page_size or adapter.default_page_size, adapter.max_page_size)
     if query.limit is not None and filters.exact:
         size = min(size, query.limit)  # no over-fetching when every task returned counts

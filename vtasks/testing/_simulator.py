@@ -91,8 +91,11 @@ class Simulator:
         provider = route.provider if route is not None and vendor is not None else None
         endpoint = route.endpoint if route is not None and vendor is not None else "unknown"
         auth_ok = vendor is not None and vendor.check_auth(headers, self.api_keys[vendor.name])
+        # A gateway in front of the vendor (nginx) refuses a long URL before the vendor sees it,
+        # so no fault meant for the vendor is used up by it.
+        too_long = self.max_url_length is not None and len(target) > self.max_url_length
         fired = Fired()
-        if not other_origin and provider is not None and self.faults:
+        if not other_origin and provider is not None and self.faults and not too_long:
             with self.lock:
                 fired = self.faults.pick(provider, endpoint)
         if fired.delay:
@@ -100,8 +103,7 @@ class Simulator:
             self.stopping.wait(fired.delay)
         now = self.clock.now()
 
-        if self.max_url_length is not None and len(target) > self.max_url_length:
-            # What a gateway in front of the vendor (nginx) answers, before the vendor sees it.
+        if too_long:
             response = Response(414, _URI_TOO_LONG, content_type="text/html")
         elif route is None or vendor is None:
             response = json_response(
