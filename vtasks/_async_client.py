@@ -1,7 +1,8 @@
 """``AsyncClient``: the asyncio driver of the shared flows (:mod:`vtasks._flows`).
 
-Identical decisions to :class:`vtasks.Client` (they live in the flows and in ``BaseClient``); only
-the waiting differs: requests of one step run concurrently, bounded by ``max_concurrency``.
+The same flows as :class:`vtasks.Client`, so the same decisions; only the waiting differs: the
+requests of one step run as concurrent tasks, bounded by ``max_concurrency``, and callbacks may
+be coroutine functions.
 """
 
 from __future__ import annotations
@@ -9,92 +10,44 @@ from __future__ import annotations
 import asyncio
 import inspect
 import os
-import time
-from collections.abc import AsyncIterator, Callable, Iterable
-from datetime import datetime
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable
 from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar
 
 import httpx
 
-from . import _download as dl
-from ._base_client import (
-    DEFAULT_TIMEOUT,
-    BaseClient,
-    Clock,
-    SystemClock,
-    advance,
-    check_id,
-    check_ids,
-    check_timeout,
-    release_response,
-)
-from ._exceptions import DownloadError, VTasksError
-from ._flows import (
-    Collect,
-    Emit,
-    Fetch,
-    Flow,
-    Sleep,
-    Start,
-    get_task_flow,
-    get_tasks_flow,
-    list_flow,
-    wait_for_task_flow,
-    wait_for_tasks_flow,
-)
+from ._base_client import BaseClient
+from ._clock import SystemClock
+from ._driving import ClosedClient, OnPoll, OnProgress, Stepper
+from ._flows import steps
+from ._flows.exchange import send_flow
+from ._flows.steps import Emit, Flow, Outcome, Progress
 from ._models import Task
 from ._providers import Request
-from ._query import make_list_query
-from ._retry import PollSchedule, RetryPolicy
+from ._validate import check_callback
 
 __all__ = ["AsyncClient"]
 
 _T = TypeVar("_T")
 
 
-class AsyncClient(BaseClient):
+class AsyncClient(BaseClient[httpx.AsyncClient, AsyncGenerator[Task, None]]):
     """An asyncio client for one provider; the same methods as :class:`vtasks.Client`, awaited.
 
-    ``list_tasks`` and ``wait_for_tasks`` return async iterators. Arguments are those of
-    :class:`vtasks.Client`; ``http_client`` is an ``httpx.AsyncClient``, and the clock's ``sleep``
-    may be a plain function or a coroutine function.
+    ``list_tasks`` and ``wait_for_tasks`` return async generators. Arguments are those of
+    :class:`vtasks.Client`; ``http_client`` is an ``httpx.AsyncClient``, the clock's ``sleep``
+    may be a plain function or a coroutine function, and so may ``on_poll`` and ``on_progress``.
     """
 
-    def __init__(
-        self,
-        provider: str,
-        *,
-        api_key: str | None = None,
-        base_url: str | None = None,
-        timeout: float | None = DEFAULT_TIMEOUT,
-        max_retries: int = 3,
-        http_client: httpx.AsyncClient | None = None,
-        retry_policy: RetryPolicy | None = None,
-        poll_schedule: PollSchedule | None = None,
-        max_concurrency: int = 8,
-        clock: Clock | None = None,
-    ) -> None:
-        super().__init__(
-            provider,
-            api_key=api_key,
-            base_url=base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            retry_policy=retry_policy,
-            poll_schedule=poll_schedule,
-            max_concurrency=max_concurrency,
-            clock=clock,
-        )
-        self._owns_http = http_client is None
-        self._http = http_client or httpx.AsyncClient(**self._http_client_options())
-        self._limit: asyncio.Semaphore | None = None
+    _http_class = httpx.AsyncClient
+    _limit: asyncio.Semaphore | None = None
 
     # -- lifecycle --------------------------------------------------------------------------
 
     async def aclose(self) -> None:
         """Close the connection pool (unless it is the caller's own ``http_client``)."""
+        self._closed = True
         if self._owns_http:
             await self._http.aclose()
 
@@ -117,37 +70,11 @@ class AsyncClient(BaseClient):
 
     async def get_task(self, task_id: str) -> Task:
         """Fetch one task (see :meth:`vtasks.Client.get_task`)."""
-        return await self._run(get_task_flow(self._adapter, check_id(task_id)))
+        return await self._run(self._get_task_flow(task_id))
 
     async def get_tasks(self, task_ids: Iterable[str]) -> list[Task]:
         """Fetch many tasks, batched by id filter or concurrently (see :meth:`vtasks.Client.get_tasks`)."""
-        ids = check_ids(task_ids)
-        return await self._run(get_tasks_flow(self._adapter, ids)) if ids else []
-
-    def list_tasks(
-        self,
-        *,
-        status: Any = None,
-        created_after: datetime | None = None,
-        created_before: datetime | None = None,
-        task_ids: Iterable[str] | None = None,
-        page_size: int | None = None,
-        limit: int | None = None,
-    ) -> AsyncIterator[Task]:
-        """Iterate over the provider's tasks; later pages are fetched concurrently once known.
-
-        See :meth:`vtasks.Client.list_tasks`.
-        """
-        query = make_list_query(
-            self._adapter,
-            status=status,
-            created_after=created_after,
-            created_before=created_before,
-            task_ids=task_ids,
-            page_size=page_size,
-            limit=limit,
-        )
-        return self._iterate(list_flow(self._adapter, query, concurrency=self.max_concurrency))
+        return await self._run(self._get_tasks_flow(task_ids))
 
     async def wait_for_task(
         self,
@@ -155,35 +82,14 @@ class AsyncClient(BaseClient):
         *,
         timeout: float | None = 600.0,
         poll_interval: float | None = None,
-        on_poll: Callable[[Task], None] | None = None,
+        on_poll: Callable[[Task], Awaitable[object] | object] | None = None,
     ) -> Task:
-        """Poll until the task is terminal (see :meth:`vtasks.Client.wait_for_task`)."""
-        flow = wait_for_task_flow(
-            self._adapter,
-            check_id(task_id),
-            timeout=check_timeout(timeout),
-            schedule=self.schedule(poll_interval),
-            now=self.clock.now,
-        )
-        return await self._run(flow, on_emit=on_poll)
+        """Poll until the task is terminal (see :meth:`vtasks.Client.wait_for_task`).
 
-    def wait_for_tasks(
-        self,
-        task_ids: Iterable[str],
-        *,
-        timeout: float | None = 600.0,
-        poll_interval: float | None = None,
-    ) -> AsyncIterator[Task]:
-        """Yield each task as it finishes (see :meth:`vtasks.Client.wait_for_tasks`)."""
-        ids = check_ids(task_ids)
-        flow = wait_for_tasks_flow(
-            self._adapter,
-            ids,
-            timeout=check_timeout(timeout),
-            schedule=self.schedule(poll_interval),
-            now=self.clock.now,
-        )
-        return self._iterate(flow)
+        ``on_poll`` may be a coroutine function; it is awaited.
+        """
+        flow = self._wait_flow(task_id, timeout, poll_interval)
+        return await self._run(flow, on_emit=check_callback("on_poll", on_poll))
 
     async def download(
         self,
@@ -191,36 +97,110 @@ class AsyncClient(BaseClient):
         path: str | os.PathLike[str],
         *,
         overwrite: bool = False,
-        on_progress: dl.ProgressCallback | None = None,
+        on_progress: Callable[[int, int | None], Awaitable[object] | object] | None = None,
     ) -> Path:
-        """Download a task's video to ``path`` (see :meth:`vtasks.Client.download`)."""
-        task = task_or_id if isinstance(task_or_id, Task) else await self.get_task(task_or_id)
-        request = self._download_request(task)
-        target = dl.prepare_target(path, overwrite=overwrite, task=task)
-        started = self.clock.now()
-        attempt = 0
-        while True:
-            try:
-                return await self._download_once(
-                    request,
-                    target,
-                    attempt,
-                    overwrite=overwrite,
-                    task=task,
-                    on_progress=on_progress,
-                )
-            except DownloadError:
-                raise
-            except VTasksError as exc:
-                error = exc
-            except httpx.HTTPError as exc:
-                error = self._transport_error(exc, request)
-            await self._sleep(
-                self._download_retry(error, attempt, started, task=task, target=target)
-            )
-            attempt += 1
+        """Download a task's video to ``path`` (see :meth:`vtasks.Client.download`).
+
+        ``on_progress`` may be a coroutine function; it is awaited.
+        """
+        flow = self._download_flow(self._exchange, task_or_id, path, overwrite, on_progress)
+        return await self._run(flow, on_progress=on_progress)
 
     # -- driving flows ----------------------------------------------------------------------
+
+    async def _run(
+        self, flow: Flow[_T], on_emit: OnPoll = None, on_progress: OnProgress = None
+    ) -> _T:
+        """Drive a flow to its result; what it emits goes to the callbacks (outside the flow)."""
+        stepper = Stepper(flow, self.provider, closed=self._closed)
+        drive = self._drive(stepper)
+        try:
+            async for step in drive:
+                if isinstance(step, Emit):
+                    if on_emit is not None:
+                        for task in step.tasks:
+                            await _call(on_emit, task)
+                elif on_progress is not None:
+                    await _call(on_progress, step.received, step.total)
+        finally:
+            await drive.aclose()
+        return stepper.result
+
+    async def _iterate(self, flow: Flow[None]) -> AsyncGenerator[Task, None]:
+        """Drive a flow lazily, yielding the tasks it emits."""
+        drive = self._drive(Stepper(flow, self.provider, closed=self._closed))
+        try:
+            async for step in drive:
+                if isinstance(step, Emit):
+                    for task in step.tasks:
+                        yield task
+        finally:
+            await drive.aclose()  # at once: pages in flight are dropped now
+
+    async def _drive(self, stepper: Stepper[Any]) -> AsyncGenerator[Emit | Progress, None]:
+        """Carry out a flow's steps; hand back those for the caller.
+
+        An ``httpx.HTTPError`` a step ends in is thrown into the flow, which decides what it means.
+        Answers the flow leaves open (it failed, or the caller stopped early) are closed here.
+        """
+        started: dict[steps.Start, asyncio.Future[list[Outcome]]] = {}
+        try:
+            while (step := stepper.next()) is not None:
+                try:
+                    if type(step) is steps.Read:
+                        stepper.value = await anext(step.body.chunks, b"")
+                    elif type(step) is steps.Send:
+                        stepper.value = await self._send(step, stepper.opened)
+                    elif type(step) is Emit or type(step) is Progress:
+                        yield step
+                    elif type(step) is steps.Close:
+                        await step.body.response.aclose()
+                    elif type(step) is steps.Fetch:
+                        stepper.value = await self._fetch(step.requests)
+                    elif type(step) is steps.Start:
+                        started[step] = asyncio.ensure_future(self._fetch(step.requests))
+                    elif type(step) is steps.Collect:
+                        stepper.value = await started.pop(step.started)
+                    elif type(step) is steps.Sleep:
+                        await self._sleep(step.seconds)
+                except httpx.HTTPError as exc:
+                    stepper.error = exc
+        finally:
+            for response in stepper.opened:
+                await response.aclose()
+            for future in started.values():
+                if not future.done():
+                    future.cancel()
+                elif not future.cancelled():
+                    future.exception()  # marks a failure as seen: nobody wants that page any more
+            stepper.flow.close()
+
+    async def _send(self, step: steps.Send, opened: list[httpx.Response]) -> steps.Body:
+        if self._closed:
+            raise ClosedClient(self.provider)
+        auth = httpx.USE_CLIENT_DEFAULT if step.client_auth else None
+        response = await self._http.send(
+            step.request, stream=True, auth=auth, follow_redirects=False
+        )
+        opened.append(response)
+        return steps.Body(response, response.aiter_bytes(step.chunk_size))
+
+    async def _outcome(self, request: Request) -> Outcome:
+        """Send one request with retries (each request of a :class:`Fetch` runs this)."""
+        return await self._run(send_flow(self._exchange, request))
+
+    async def _fetch(self, requests: tuple[Request, ...]) -> list[Outcome]:
+        if len(requests) == 1:
+            return [await self._outcome(requests[0])]
+        if self._limit is None:
+            self._limit = asyncio.Semaphore(self.max_concurrency)
+        limit = self._limit
+
+        async def bounded(request: Request) -> Outcome:
+            async with limit:
+                return await self._outcome(request)
+
+        return list(await asyncio.gather(*(bounded(r) for r in requests)))
 
     async def _sleep(self, seconds: float) -> None:
         if isinstance(self.clock, SystemClock):
@@ -231,164 +211,9 @@ class AsyncClient(BaseClient):
         if inspect.isawaitable(result):
             await result
 
-    async def _run(self, flow: Flow[_T], on_emit: Callable[[Task], None] | None = None) -> _T:
-        """Drive a flow to its result; what it emits goes to ``on_emit`` (outside the flow)."""
-        value: Any = None
-        started: dict[Start, asyncio.Future[list[Any]]] = {}
-        try:
-            while True:
-                step = advance(flow, value, self.provider)
-                if isinstance(step, Emit):
-                    value = None
-                    if on_emit is not None:
-                        for task in step.tasks:
-                            on_emit(task)
-                else:
-                    value = await self._perform(step, started)
-        except StopIteration as stop:
-            result: _T = stop.value
-            return result
-        finally:
-            _drop(started)
-            flow.close()
 
-    async def _iterate(self, flow: Flow[None]) -> AsyncIterator[Task]:
-        """Drive a flow lazily, yielding the tasks it emits."""
-        value: Any = None
-        started: dict[Start, asyncio.Future[list[Any]]] = {}
-        try:
-            while True:
-                step = advance(flow, value, self.provider)
-                value = None
-                if isinstance(step, Emit):
-                    for task in step.tasks:
-                        yield task
-                else:
-                    value = await self._perform(step, started)
-        except StopIteration:
-            return
-        finally:
-            _drop(started)
-            flow.close()
-
-    async def _perform(
-        self,
-        step: Fetch | Start | Collect | Sleep,
-        started: dict[Start, asyncio.Future[list[Any]]],
-    ) -> Any:
-        """Carry out a step other than :class:`Emit`; return what the flow receives."""
-        if isinstance(step, Fetch):
-            return await self._fetch(step.requests)
-        if isinstance(step, Start):
-            started[step] = asyncio.ensure_future(self._fetch(step.requests))
-            return None
-        if isinstance(step, Collect):
-            return await started.pop(step.started)
-        await self._sleep(step.seconds)
-        return None
-
-    async def _fetch(self, requests: tuple[Request, ...]) -> list[Any]:
-        if len(requests) == 1:
-            return [await self._send(requests[0])]
-        if self._limit is None:
-            self._limit = asyncio.Semaphore(self.max_concurrency)
-        limit = self._limit
-
-        async def bounded(request: Request) -> Any:
-            async with limit:
-                return await self._send(request)
-
-        return list(await asyncio.gather(*(bounded(r) for r in requests)))
-
-    async def _send(self, request: Request) -> Any:
-        """Send one request with retries; return its payload, or the error it ended with."""
-        started = self.clock.now()
-        attempt = 0
-        while True:
-            retry_after = None
-            try:
-                response = await self._exchange(request, attempt)
-                try:
-                    retry_after = self._retry_after(response)
-                    return self._decode(request, response)
-                finally:
-                    release_response(response)
-            except VTasksError as exc:
-                error = exc
-            except httpx.HTTPError as exc:
-                error = self._transport_error(exc, request)
-            delay = self._retry_delay(error, attempt, started, retry_after)
-            if delay is None:
-                return error
-            await self._sleep(delay)
-            attempt += 1
-
-    async def _exchange(
-        self, request: Request, attempt: int, *, stream: bool = False
-    ) -> httpx.Response:
-        """One attempt: send ``request``, following redirects by hand; the final answer."""
-        url: str = self._url(request)
-        hops = 0
-        while True:
-            built = self._build(self._http, request, url)
-            perf = time.perf_counter()
-            try:
-                response = await self._http.send(
-                    built, stream=stream, auth=self._send_auth(built.url), follow_redirects=False
-                )
-            except httpx.HTTPError as exc:
-                self._log(request.method, built.url, type(exc).__name__, perf, attempt)
-                raise
-            self._log(request.method, built.url, response.status_code, perf, attempt)
-            try:
-                target = self._next_hop(response, hops)
-            except BaseException:
-                await response.aclose()
-                raise
-            if target is None:
-                return response
-            await response.aclose()
-            url, hops = target, hops + 1
-
-    async def _download_once(
-        self,
-        request: Request,
-        target: Path,
-        attempt: int,
-        *,
-        overwrite: bool,
-        task: Task,
-        on_progress: dl.ProgressCallback | None,
-    ) -> Path:
-        fd, temporary = dl.open_temporary(target)
-        try:
-            with os.fdopen(fd, "wb") as file:
-                response = await self._exchange(request, attempt, stream=True)
-                try:
-                    if response.status_code != 200 or dl.is_error_page(response):
-                        await response.aread()
-                        raise self._download_answer_error(request, response)
-                    expected = dl.expected_length(response)
-                    received = 0
-                    async for chunk in response.aiter_bytes(dl.CHUNK_SIZE):
-                        file.write(chunk)
-                        received += len(chunk)
-                        if on_progress is not None:
-                            on_progress(received, expected)
-                finally:
-                    await response.aclose()
-            dl.check_complete(received, expected, target=target, task=task)
-            return dl.finish(temporary, target, overwrite=overwrite, task=task)
-        except BaseException:
-            dl.discard(temporary)
-            raise
-
-
-def _drop(started: dict[Start, asyncio.Future[list[Any]]]) -> None:
-    """Cancel the requests of pages a listing started but no longer needs (it ended early)."""
-    for future in started.values():
-        if not future.done():
-            future.cancel()
-        elif not future.cancelled():
-            future.exception()  # marks a failure as seen: nobody wants that page any more
-    started.clear()
+async def _call(callback: Callable[..., object], *args: Any) -> None:
+    """Call a caller's callback; await it when it is a coroutine function."""
+    result = callback(*args)
+    if inspect.isawaitable(result):
+        await result

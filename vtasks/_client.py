@@ -1,55 +1,39 @@
-"""``Client``: the synchronous driver of the shared flows (:mod:`vtasks._flows`)."""
+"""``Client``: the synchronous driver of the shared flows (:mod:`vtasks._flows`).
+
+It decides nothing: every step a flow yields is carried out here by moving bytes (send, read a
+chunk, close, sleep), running sub-flows on a thread pool, or calling the caller's callbacks.
+"""
 
 from __future__ import annotations
 
 import os
 import threading
-import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
-from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar
 
 import httpx
 
-from . import _download as dl
-from ._base_client import (
-    DEFAULT_TIMEOUT,
-    BaseClient,
-    Clock,
-    advance,
-    check_id,
-    check_ids,
-    check_timeout,
-    release_response,
-)
-from ._exceptions import DownloadError, VTasksError
-from ._flows import (
-    Collect,
-    Emit,
-    Fetch,
-    Flow,
-    Sleep,
-    Start,
-    get_task_flow,
-    get_tasks_flow,
-    list_flow,
-    wait_for_task_flow,
-    wait_for_tasks_flow,
-)
+from ._base_client import BaseClient
+from ._driving import ClosedClient, OnPoll, OnProgress, Stepper
+from ._flows import steps
+from ._flows.exchange import send_flow
+from ._flows.steps import Emit, Flow, Outcome, Progress
 from ._models import Task
 from ._providers import Request
-from ._query import make_list_query
-from ._retry import PollSchedule, RetryPolicy
+from ._validate import check_callback
 
 __all__ = ["Client"]
+
+# Guards the thread pools' creation and shutdown: a Client may be shared between threads.
+_POOL_LOCK = threading.Lock()
 
 _T = TypeVar("_T")
 
 
-class Client(BaseClient):
+class Client(BaseClient[httpx.Client, Generator[Task, None, None]]):
     """A synchronous client for one provider.
 
     Args:
@@ -57,8 +41,9 @@ class Client(BaseClient):
         api_key: The API key; default: the environment variable ``VTASKS_<PROVIDER>_API_KEY``.
         base_url: Scheme and host the vendor's paths go after; default: ``VTASKS_<PROVIDER>_BASE_URL``
             or the provider's public endpoint.
-        timeout: Seconds for each HTTP request (connect, read, write, pool); ``None`` leaves the
-            HTTP client's own timeouts in place.
+        timeout: Each HTTP request's timeout: seconds (connect, read, write, pool), an
+            ``httpx.Timeout``, or ``None`` for none. Default: 30 s, except that your own
+            ``http_client`` keeps the timeouts it has.
         max_retries: Retries of a request that failed transiently (connection error, timeout,
             408/429/5xx, vendor rate-limit codes).
         http_client: Your own ``httpx.Client`` (proxies, limits, transports); it is used as is,
@@ -73,41 +58,15 @@ class Client(BaseClient):
         ConfigurationError: Unknown provider, missing API key, bad argument.
     """
 
-    def __init__(
-        self,
-        provider: str,
-        *,
-        api_key: str | None = None,
-        base_url: str | None = None,
-        timeout: float | None = DEFAULT_TIMEOUT,
-        max_retries: int = 3,
-        http_client: httpx.Client | None = None,
-        retry_policy: RetryPolicy | None = None,
-        poll_schedule: PollSchedule | None = None,
-        max_concurrency: int = 8,
-        clock: Clock | None = None,
-    ) -> None:
-        super().__init__(
-            provider,
-            api_key=api_key,
-            base_url=base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            retry_policy=retry_policy,
-            poll_schedule=poll_schedule,
-            max_concurrency=max_concurrency,
-            clock=clock,
-        )
-        self._owns_http = http_client is None
-        self._http = http_client or httpx.Client(**self._http_client_options())
-        self._pool: ThreadPoolExecutor | None = None
-        self._pool_lock = threading.Lock()  # a Client may be shared between threads
+    _http_class = httpx.Client
+    _pool: ThreadPoolExecutor | None = None
 
     # -- lifecycle --------------------------------------------------------------------------
 
     def close(self) -> None:
         """Close the connection pool (unless it is the caller's own ``http_client``)."""
-        with self._pool_lock:
+        self._closed = True
+        with _POOL_LOCK:
             pool, self._pool = self._pool, None
         if pool is not None:
             pool.shutdown(wait=False, cancel_futures=True)
@@ -134,7 +93,7 @@ class Client(BaseClient):
             NotFoundError: The provider does not know the task.
             APIError: Any other error answer; ``APIConnectionError`` when none came.
         """
-        return self._run(get_task_flow(self._adapter, check_id(task_id)))
+        return self._run(self._get_task_flow(task_id))
 
     def get_tasks(self, task_ids: Iterable[str]) -> list[Task]:
         """Fetch many tasks, in input order, batched through the vendor's id filter where it has one.
@@ -142,37 +101,7 @@ class Client(BaseClient):
         Raises:
             NotFoundError: Some ids are unknown (``task_ids`` names them all).
         """
-        ids = check_ids(task_ids)
-        return self._run(get_tasks_flow(self._adapter, ids)) if ids else []
-
-    def list_tasks(
-        self,
-        *,
-        status: Any = None,
-        created_after: datetime | None = None,
-        created_before: datetime | None = None,
-        task_ids: Iterable[str] | None = None,
-        page_size: int | None = None,
-        limit: int | None = None,
-    ) -> Iterator[Task]:
-        """Iterate over the provider's tasks, newest first, following every page lazily.
-
-        Filters go to the server where the vendor supports them and are applied locally in any
-        case. ``status`` is one :class:`TaskStatus` (or its value) or a collection of them.
-
-        Raises:
-            UnsupportedOperation: The provider has no list endpoint (``veo``, ``minimax``).
-        """
-        query = make_list_query(
-            self._adapter,
-            status=status,
-            created_after=created_after,
-            created_before=created_before,
-            task_ids=task_ids,
-            page_size=page_size,
-            limit=limit,
-        )
-        return self._iterate(list_flow(self._adapter, query, concurrency=self.max_concurrency))
+        return self._run(self._get_tasks_flow(task_ids))
 
     def wait_for_task(
         self,
@@ -180,7 +109,7 @@ class Client(BaseClient):
         *,
         timeout: float | None = 600.0,
         poll_interval: float | None = None,
-        on_poll: Callable[[Task], None] | None = None,
+        on_poll: Callable[[Task], object] | None = None,
     ) -> Task:
         """Poll until the task is terminal and return it.
 
@@ -194,36 +123,8 @@ class Client(BaseClient):
         Raises:
             WaitTimeout: The deadline passed; ``.task`` holds the last state seen.
         """
-        flow = wait_for_task_flow(
-            self._adapter,
-            check_id(task_id),
-            timeout=check_timeout(timeout),
-            schedule=self.schedule(poll_interval),
-            now=self.clock.now,
-        )
-        return self._run(flow, on_emit=on_poll)
-
-    def wait_for_tasks(
-        self,
-        task_ids: Iterable[str],
-        *,
-        timeout: float | None = 600.0,
-        poll_interval: float | None = None,
-    ) -> Iterator[Task]:
-        """Yield each task once, as it becomes terminal, polling in batches where the vendor allows.
-
-        Raises:
-            WaitTimeout: The deadline passed before every task finished.
-        """
-        ids = check_ids(task_ids)
-        flow = wait_for_tasks_flow(
-            self._adapter,
-            ids,
-            timeout=check_timeout(timeout),
-            schedule=self.schedule(poll_interval),
-            now=self.clock.now,
-        )
-        return self._iterate(flow)
+        flow = self._wait_flow(task_id, timeout, poll_interval)
+        return self._run(flow, on_emit=check_callback("on_poll", on_poll))
 
     def download(
         self,
@@ -231,197 +132,106 @@ class Client(BaseClient):
         path: str | os.PathLike[str],
         *,
         overwrite: bool = False,
-        on_progress: dl.ProgressCallback | None = None,
+        on_progress: Callable[[int, int | None], object] | None = None,
     ) -> Path:
         """Download a task's video to ``path`` (the file to write) and return it.
 
         The file appears only when complete; a broken transfer leaves nothing behind (no
         temporary file either). Transient failures are retried like any request. Redirects are
         followed without the API key unless they stay on the provider's origin.
+        ``on_progress(received, total)`` is called as bytes arrive (``total``: ``None`` when
+        unknown).
 
         Raises:
             DownloadExistsError: ``path`` exists and ``overwrite`` is false.
             DownloadError: The task has no video yet, the transfer broke off, or the server
                 refused it (the underlying error is chained as ``__cause__``).
         """
-        task = task_or_id if isinstance(task_or_id, Task) else self.get_task(task_or_id)
-        request = self._download_request(task)
-        target = dl.prepare_target(path, overwrite=overwrite, task=task)
-        started = self.clock.now()
-        attempt = 0
-        while True:
-            try:
-                return self._download_once(
-                    request,
-                    target,
-                    attempt,
-                    overwrite=overwrite,
-                    task=task,
-                    on_progress=on_progress,
-                )
-            except DownloadError:
-                raise
-            except VTasksError as exc:
-                error = exc
-            except httpx.HTTPError as exc:
-                error = self._transport_error(exc, request)
-            self.clock.sleep(
-                self._download_retry(error, attempt, started, task=task, target=target)
-            )
-            attempt += 1
+        flow = self._download_flow(self._exchange, task_or_id, path, overwrite, on_progress)
+        return self._run(flow, on_progress=on_progress)
 
     # -- driving flows ----------------------------------------------------------------------
 
-    def _run(self, flow: Flow[_T], on_emit: Callable[[Task], None] | None = None) -> _T:
-        """Drive a flow to its result; what it emits goes to ``on_emit`` (outside the flow)."""
-        value: Any = None
-        started: dict[Start, list[Future[Any]]] = {}
-        try:
-            while True:
-                step = advance(flow, value, self.provider)
-                if isinstance(step, Emit):
-                    value = None
-                    if on_emit is not None:
-                        for task in step.tasks:
-                            on_emit(task)
-                else:
-                    value = self._perform(step, started)
-        except StopIteration as stop:
-            result: _T = stop.value
-            return result
-        finally:
-            _drop(started)
-            flow.close()
+    def _run(self, flow: Flow[_T], on_emit: OnPoll = None, on_progress: OnProgress = None) -> _T:
+        """Drive a flow to its result; what it emits goes to the callbacks (outside the flow)."""
+        stepper = Stepper(flow, self.provider, closed=self._closed)
+        for step in self._drive(stepper):
+            if isinstance(step, Emit):
+                if on_emit is not None:
+                    for task in step.tasks:
+                        on_emit(task)
+            elif on_progress is not None:
+                on_progress(step.received, step.total)
+        return stepper.result
 
-    def _iterate(self, flow: Flow[None]) -> Iterator[Task]:
+    def _iterate(self, flow: Flow[None]) -> Generator[Task, None, None]:
         """Drive a flow lazily, yielding the tasks it emits."""
-        value: Any = None
-        started: dict[Start, list[Future[Any]]] = {}
+        drive = self._drive(Stepper(flow, self.provider, closed=self._closed))
         try:
-            while True:
-                step = advance(flow, value, self.provider)
-                value = None
+            for step in drive:
                 if isinstance(step, Emit):
                     yield from step.tasks
-                else:
-                    value = self._perform(step, started)
-        except StopIteration:
-            return
         finally:
-            _drop(started)
-            flow.close()
+            drive.close()  # at once, not when collected: pages in flight are dropped now
 
-    def _perform(
-        self, step: Fetch | Start | Collect | Sleep, started: dict[Start, list[Future[Any]]]
-    ) -> Any:
-        """Carry out a step other than :class:`Emit`; return what the flow receives."""
-        if isinstance(step, Fetch):
-            return self._fetch(step.requests)
-        if isinstance(step, Start):
-            pool = self._worker_pool()
-            started[step] = [pool.submit(self._send, request) for request in step.requests]
-            return None
-        if isinstance(step, Collect):
-            return [future.result() for future in started.pop(step.started)]
-        self.clock.sleep(step.seconds)
-        return None
+    def _drive(self, stepper: Stepper[Any]) -> Generator[Emit | Progress, None, None]:
+        """Carry out a flow's steps; hand back those for the caller.
+
+        An ``httpx.HTTPError`` a step ends in is thrown into the flow, which decides what it means.
+        Answers the flow leaves open (it failed, or the caller stopped early) are closed here.
+        """
+        started: dict[steps.Start, list[Future[Outcome]]] = {}
+        try:
+            while (step := stepper.next()) is not None:
+                try:
+                    if type(step) is steps.Read:
+                        stepper.value = next(step.body.chunks, b"")
+                    elif type(step) is steps.Send:
+                        stepper.value = self._send(step, stepper.opened)
+                    elif type(step) is Emit or type(step) is Progress:
+                        yield step
+                    elif type(step) is steps.Close:
+                        step.body.response.close()
+                    elif type(step) is steps.Fetch:
+                        stepper.value = self._fetch(step.requests)
+                    elif type(step) is steps.Start:
+                        pool = self._worker_pool()
+                        started[step] = [pool.submit(self._outcome, r) for r in step.requests]
+                    elif type(step) is steps.Collect:
+                        stepper.value = [future.result() for future in started.pop(step.started)]
+                    elif type(step) is steps.Sleep:
+                        self.clock.sleep(step.seconds)
+                except httpx.HTTPError as exc:
+                    stepper.error = exc
+        finally:
+            for response in stepper.opened:
+                response.close()
+            for futures in started.values():
+                for future in futures:
+                    future.cancel()  # one already running finishes in the background, unread
+            stepper.flow.close()
+
+    def _send(self, step: steps.Send, opened: list[httpx.Response]) -> steps.Body:
+        if self._closed:
+            raise ClosedClient(self.provider)
+        auth = httpx.USE_CLIENT_DEFAULT if step.client_auth else None
+        response = self._http.send(step.request, stream=True, auth=auth, follow_redirects=False)
+        opened.append(response)
+        return steps.Body(response, response.iter_bytes(step.chunk_size))
+
+    def _outcome(self, request: Request) -> Outcome:
+        """Send one request with retries (a thread of a :class:`Fetch` runs this)."""
+        return self._run(send_flow(self._exchange, request))
+
+    def _fetch(self, requests: tuple[Request, ...]) -> list[Outcome]:
+        if len(requests) == 1 or self.max_concurrency == 1:
+            return [self._outcome(request) for request in requests]
+        return list(self._worker_pool().map(self._outcome, requests))
 
     def _worker_pool(self) -> ThreadPoolExecutor:
-        with self._pool_lock:
+        with _POOL_LOCK:
+            if self._closed:
+                raise ClosedClient(self.provider)
             if self._pool is None:
                 self._pool = ThreadPoolExecutor(self.max_concurrency, thread_name_prefix="vtasks")
             return self._pool
-
-    def _fetch(self, requests: tuple[Request, ...]) -> list[Any]:
-        if len(requests) == 1 or self.max_concurrency == 1:
-            return [self._send(request) for request in requests]
-        return list(self._worker_pool().map(self._send, requests))
-
-    def _send(self, request: Request) -> Any:
-        """Send one request with retries; return its payload, or the error it ended with."""
-        started = self.clock.now()
-        attempt = 0
-        while True:
-            retry_after = None
-            try:
-                response = self._exchange(request, attempt)
-                try:
-                    retry_after = self._retry_after(response)
-                    return self._decode(request, response)
-                finally:
-                    release_response(response)
-            except VTasksError as exc:
-                error = exc
-            except httpx.HTTPError as exc:
-                error = self._transport_error(exc, request)
-            delay = self._retry_delay(error, attempt, started, retry_after)
-            if delay is None:
-                return error
-            self.clock.sleep(delay)
-            attempt += 1
-
-    def _exchange(self, request: Request, attempt: int, *, stream: bool = False) -> httpx.Response:
-        """One attempt: send ``request``, following redirects by hand; the final answer."""
-        url: str = self._url(request)
-        hops = 0
-        while True:
-            built = self._build(self._http, request, url)
-            perf = time.perf_counter()
-            try:
-                response = self._http.send(
-                    built, stream=stream, auth=self._send_auth(built.url), follow_redirects=False
-                )
-            except httpx.HTTPError as exc:
-                self._log(request.method, built.url, type(exc).__name__, perf, attempt)
-                raise
-            self._log(request.method, built.url, response.status_code, perf, attempt)
-            try:
-                target = self._next_hop(response, hops)
-            except BaseException:
-                response.close()
-                raise
-            if target is None:
-                return response
-            response.close()
-            url, hops = target, hops + 1
-
-    def _download_once(
-        self,
-        request: Request,
-        target: Path,
-        attempt: int,
-        *,
-        overwrite: bool,
-        task: Task,
-        on_progress: dl.ProgressCallback | None,
-    ) -> Path:
-        fd, temporary = dl.open_temporary(target)
-        try:
-            with os.fdopen(fd, "wb") as file:
-                response = self._exchange(request, attempt, stream=True)
-                try:
-                    if response.status_code != 200 or dl.is_error_page(response):
-                        response.read()
-                        raise self._download_answer_error(request, response)
-                    expected = dl.expected_length(response)
-                    received = 0
-                    for chunk in response.iter_bytes(dl.CHUNK_SIZE):
-                        file.write(chunk)
-                        received += len(chunk)
-                        if on_progress is not None:
-                            on_progress(received, expected)
-                finally:
-                    response.close()
-            dl.check_complete(received, expected, target=target, task=task)
-            return dl.finish(temporary, target, overwrite=overwrite, task=task)
-        except BaseException:
-            dl.discard(temporary)
-            raise
-
-
-def _drop(started: dict[Start, list[Future[Any]]]) -> None:
-    """Cancel the requests of pages a listing started but no longer needs (it ended early)."""
-    for futures in started.values():
-        for future in futures:
-            future.cancel()  # one already running finishes in the background; its answer is dropped
-    started.clear()

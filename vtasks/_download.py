@@ -12,7 +12,7 @@ import contextlib
 import os
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from ._exceptions import DownloadError, DownloadExistsError
 from ._models import Task
@@ -22,7 +22,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CHUNK_SIZE",
-    "ProgressCallback",
     "check_complete",
     "discard",
     "expected_length",
@@ -34,13 +33,6 @@ __all__ = [
 ]
 
 CHUNK_SIZE = 256 * 1024
-
-
-class ProgressCallback(Protocol):
-    """Called as bytes arrive: ``(bytes received so far, total bytes or None when unknown)``."""
-
-    def __call__(self, received: int, total: int | None) -> None:
-        """Report progress."""
 
 
 def video_url_of(task: Task) -> str:

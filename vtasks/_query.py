@@ -6,11 +6,11 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from ._base_client import check_ids
 from ._exceptions import ConfigurationError, UnsupportedOperation
-from ._flows import ListQuery
+from ._flows.list import ListQuery
 from ._models import TaskStatus
 from ._providers import Adapter
+from ._validate import check_ids
 
 __all__ = ["make_list_query"]
 

@@ -1,0 +1,139 @@
+"""Downloading a task's video, written once: whole or absent.
+
+The transfer streams into a hidden temporary file beside the target (:mod:`vtasks._download`) and
+is moved into place only when complete. Transient failures are retried like any request; the
+final error is a :class:`DownloadError` whatever the cause (chained).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING
+
+import httpx
+
+from .. import _download as dl
+from .._answers import describe_non_json
+from .._exceptions import DownloadError, ResponseError, VTasksError
+from .._models import Task
+from .._providers import Request
+from .exchange import Exchange, hops_flow, read_all
+from .get import get_task_flow
+from .steps import Flow, Progress, Read, Sleep
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+__all__ = ["download_flow"]
+
+
+def download_request(task: Task) -> Request:
+    """The request for a task's video (its URL is absolute, often on another origin)."""
+    return Request(
+        endpoint="download", method="GET", path="", task_ids=(task.id,), url=dl.video_url_of(task)
+    )
+
+
+def download_flow(
+    exchange: Exchange,
+    task_or_id: Task | str,
+    path: str | os.PathLike[str],
+    *,
+    overwrite: bool,
+    progress: bool,
+) -> Flow[Path]:
+    """Download a task's video to ``path``; :class:`Progress` steps as bytes arrive if asked."""
+    if isinstance(task_or_id, Task):
+        task = task_or_id
+    else:
+        task = yield from get_task_flow(exchange.adapter, task_or_id)
+    request = download_request(task)
+    target = dl.prepare_target(path, overwrite=overwrite, task=task)
+    started = exchange.clock.now()
+    attempt = 0
+    while True:
+        try:
+            return (
+                yield from _download_once(
+                    exchange,
+                    request,
+                    target,
+                    attempt,
+                    overwrite=overwrite,
+                    task=task,
+                    progress=progress,
+                )
+            )
+        except DownloadError:
+            raise
+        except VTasksError as exc:
+            error = exc
+        except httpx.HTTPError as exc:
+            error = exchange.transport_error(exc, request)
+        delay = exchange.retry_delay(error, attempt, started)
+        if delay is None:
+            raise DownloadError(
+                str(error).removeprefix(f"{exchange.provider}: "),
+                path=target,
+                task_id=task.id,
+                provider=task.provider,
+            ) from error
+        yield Sleep(delay)
+        attempt += 1
+
+
+def _download_once(
+    exchange: Exchange,
+    request: Request,
+    target: Path,
+    attempt: int,
+    *,
+    overwrite: bool,
+    task: Task,
+    progress: bool,
+) -> Flow[Path]:
+    fd, temporary = dl.open_temporary(target)
+    try:
+        with os.fdopen(fd, "wb") as file:
+            body = yield from hops_flow(exchange, request, attempt)
+            response = body.response
+            if response.status_code != 200 or dl.is_error_page(response):
+                content = yield from read_all(body)
+                raise _answer_error(exchange, request, response, content)
+            expected = dl.expected_length(response)
+            received = 0
+            while chunk := (yield Read(body)):
+                file.write(chunk)
+                received += len(chunk)
+                if progress:
+                    yield Progress(received, expected)
+        dl.check_complete(received, expected, target=target, task=task)
+        return dl.finish(temporary, target, overwrite=overwrite, task=task)
+    except BaseException:
+        dl.discard(temporary)
+        raise
+
+
+def _answer_error(
+    exchange: Exchange, request: Request, response: httpx.Response, content: bytes
+) -> VTasksError:
+    """The error a download answer other than a video means (its body read)."""
+    scrubber = exchange.scrubber
+    if response.status_code == 200:
+        # A page sent as a success (a captive portal, a CDN's or a reseller's error page):
+        # saving it as the video would hide the failure.
+        return ResponseError(
+            f"expected the video, got {scrubber.text(describe_non_json(response, content))}",
+            provider=exchange.provider,
+            status_code=200,
+            body=scrubber.body(content),
+        )
+    try:
+        exchange.decode(request, response, content)
+    except VTasksError as exc:
+        return exc
+    return ResponseError(
+        f"expected the video, got HTTP {response.status_code}",
+        provider=exchange.provider,
+        status_code=response.status_code,
+    )

@@ -1,0 +1,402 @@
+"""Listing: every task of a query, each once, lazily, with pages asked for ahead.
+
+Three pieces, each with one job:
+
+- :class:`ListQuery` — what the caller asked for, and the local filter that applies it.
+- :class:`ServerFilters` — the part of the query the vendor applies itself.
+- the pagers — :func:`_token_pages` for token-paged vendors, :class:`NumberedPager` for numbered
+  ones (with its read-ahead window) — which decide what to ask next and when the listing ends.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict, deque
+from datetime import datetime, timedelta
+from typing import Any
+
+import attrs
+
+from .._exceptions import APIError
+from .._models import Task, TaskStatus
+from .._providers import Adapter, Page, Request
+from .._status import raw_statuses_for
+from .._time import to_iso
+from .get import too_long
+from .steps import Collect, Emit, Flow, Start, fetch_one, unwrap
+
+__all__ = ["ListQuery", "NumberedPager", "ServerFilters", "list_flow", "server_filters"]
+
+logger = logging.getLogger("vtasks")
+
+
+@attrs.frozen(kw_only=True)
+class ListQuery:
+    """What ``list_tasks`` was asked for; the filters the vendor lacks are applied locally."""
+
+    statuses: frozenset[TaskStatus] | None = None
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+    task_ids: frozenset[str] | None = None
+    page_size: int | None = None
+    limit: int | None = None
+
+    def matches(self, task: Task) -> bool:
+        """Whether a task passes every filter (applied to what the server returned, too)."""
+        if self.statuses is not None and task.status not in self.statuses:
+            return False
+        if self.task_ids is not None and task.id not in self.task_ids:
+            return False
+        if self.created_after is not None and (
+            task.created_at is None or task.created_at < self.created_after
+        ):
+            return False
+        return not (
+            self.created_before is not None
+            and (task.created_at is None or task.created_at >= self.created_before)
+        )
+
+    def matches_nothing(self) -> bool:
+        """Whether the answer is known to be empty without asking (no request is sent then)."""
+        if self.limit == 0 or self.task_ids == frozenset() or self.statuses == frozenset():
+            return True
+        return (
+            self.created_after is not None
+            and self.created_before is not None
+            and self.created_after >= self.created_before
+        )
+
+    def older_than_window(self, page: Page) -> bool:
+        """Whether a whole (newest-first) page predates ``created_after``, so later pages do too."""
+        if self.created_after is None or not page.tasks:
+            return False
+        after = self.created_after
+        return all(t.created_at is not None and t.created_at < after for t in page.tasks)
+
+
+@attrs.frozen(slots=True)
+class ServerFilters:
+    """The filters sent to the server, and whether they are all the query has."""
+
+    raw_statuses: tuple[str, ...] = ()
+    task_ids: tuple[str, ...] = ()
+    created_after: str | None = None
+    created_before: str | None = None
+    # True when the server applies every filter of the query, so every task it returns counts
+    # towards ``limit`` (bar Vidu's cancelled-within-failed, which only costs an extra page).
+    exact: bool = True
+
+    def kwargs(self) -> dict[str, Any]:
+        """The keyword arguments of :meth:`Adapter.list_request` they become."""
+        return {
+            "raw_statuses": self.raw_statuses,
+            "task_ids": self.task_ids,
+            "created_after": self.created_after,
+            "created_before": self.created_before,
+        }
+
+
+def server_filters(
+    adapter: Adapter, query: ListQuery, *, ids_on_server: bool = True
+) -> ServerFilters:
+    """The part of ``query`` that ``adapter``'s vendor can apply itself."""
+    exact = True
+    raw: list[str] = []
+    if query.statuses is not None:
+        for status in sorted(query.statuses):
+            values = raw_statuses_for(adapter.name, status)
+            if not values:  # e.g. Vidu "cancelled" is failed + an error code: filter locally
+                raw = []
+                break
+            raw.extend(values)
+    raw_statuses = adapter.server_status_filter(raw) if raw else ()
+    if query.statuses is not None and not raw_statuses:
+        exact = False
+    ids: tuple[str, ...] = ()
+    if query.task_ids is not None:
+        if ids_on_server and 0 < len(query.task_ids) <= adapter.id_filter_max:
+            ids = tuple(sorted(query.task_ids))
+        else:
+            exact = False
+    after = before = None
+    if query.created_after is not None or query.created_before is not None:
+        if adapter.server_time_filter:
+            # Whole seconds, widened outwards: the server's clock precision (and rounding) need
+            # not match ours, so its filter only narrows the listing; the local filter is exact.
+            after = _whole_second(query.created_after, up=False)
+            before = _whole_second(query.created_before, up=True)
+        else:
+            exact = False
+    return ServerFilters(raw_statuses, ids, after, before, exact)
+
+
+def _whole_second(value: datetime | None, *, up: bool) -> str | None:
+    if value is None:
+        return None
+    whole = value.replace(microsecond=0)
+    if up and whole != value:
+        whole += timedelta(seconds=1)
+    return to_iso(whole)
+
+
+class RecentIds:
+    """The ids of the last few pages, to drop a task that a shift pushed onto the next page.
+
+    Bounded (memory stays flat however long the listing): new tasks arriving while listing push
+    items down by fewer than a window of pages in any realistic case.
+    """
+
+    def __init__(self, capacity: int) -> None:
+        self._ids: OrderedDict[str, None] = OrderedDict()
+        self._capacity = capacity
+
+    def first_time(self, task_id: str) -> bool:
+        """Whether ``task_id`` is new (it is remembered from now on)."""
+        if task_id in self._ids:
+            return False
+        self._ids[task_id] = None
+        if len(self._ids) > self._capacity:
+            self._ids.popitem(last=False)
+        return True
+
+
+class Tally:
+    """What a listing has handed out so far, and whether that ends it."""
+
+    def __init__(self, query: ListQuery, filters: ServerFilters, size: int, window: int) -> None:
+        self.query = query
+        self.exact = filters.exact
+        self.emitted = 0
+        self.seen = RecentIds(size * (window + 2))
+        # Ids filtered locally: once every one has gone by, later pages cannot hold them.
+        self.ids_left = (
+            set(query.task_ids) if query.task_ids is not None and not filters.task_ids else None
+        )
+
+    def accept(self, page: Page) -> tuple[Task, ...]:
+        """The page's tasks to emit: new, matching, within ``limit``."""
+        limit = self.query.limit
+        out = []
+        for task in page.tasks:
+            if limit is not None and self.emitted >= limit:
+                break
+            if self.ids_left is not None:
+                self.ids_left.discard(task.id)
+            if self.seen.first_time(task.id) and self.query.matches(task):
+                out.append(task)
+                self.emitted += 1
+        return tuple(out)
+
+    def remaining(self) -> int | None:
+        """Tasks still to emit, when ``limit`` is set."""
+        limit = self.query.limit
+        return None if limit is None else max(limit - self.emitted, 0)
+
+    def done(self, page: Page) -> bool:
+        """Whether the listing ended with ``page`` (limit, all ids seen, older than the window)."""
+        return (
+            self.remaining() == 0
+            or (self.ids_left is not None and not self.ids_left)
+            or self.query.older_than_window(page)
+        )
+
+
+def list_flow(adapter: Adapter, query: ListQuery, *, concurrency: int = 1) -> Flow[None]:
+    """Every task of a listing, each once, lazily (see :func:`_pages`).
+
+    Ids sent in the vendor's id filter make the URL long (about 40 characters an id). A server
+    that refuses it as too long (413, 414, 431) before any task was handed out gets the listing
+    again with the ids filtered locally, as ``get_tasks`` halves its batches in the same case.
+    """
+    if query.matches_nothing():
+        return
+    filters = server_filters(adapter, query)
+    pages = _pages(adapter, query, filters, concurrency)
+    emitted = False
+    try:
+        step = next(pages)
+        while True:  # ``yield from``, watching for the first Emit
+            emitted = emitted or isinstance(step, Emit)
+            step = pages.send((yield step))
+    except StopIteration:
+        return
+    except APIError as exc:
+        if emitted or not filters.task_ids or not too_long(exc):
+            raise
+    finally:
+        pages.close()
+    local = server_filters(adapter, query, ids_on_server=False)
+    yield from _pages(adapter, query, local, concurrency)
+
+
+def _pages(
+    adapter: Adapter, query: ListQuery, filters: ServerFilters, concurrency: int
+) -> Flow[None]:
+    """Every task of a listing, each once, lazily; up to ``concurrency`` numbered pages asked ahead.
+
+    Ends on an empty page, a short page, the page count or total the last page reports, an empty
+    or repeated page token, ``limit`` tasks, every id of a local id filter seen, or (newest-first
+    lists) a page entirely older than ``created_after``.
+
+    Pages are fetched ahead (a sliding window of ``concurrency`` pages once the first page gives
+    the total) only when every one of them will be read: not when a local time or id filter, or
+    a limit the server cannot count towards, may end the listing early.
+    """
+    size = min(query.page_size or adapter.default_page_size, adapter.max_page_size)
+    if query.limit is not None and filters.exact:
+        size = min(size, query.limit)  # no over-fetching when every task returned counts
+    size = max(size, 1)
+    may_end_early = (
+        (query.created_after is not None and not adapter.server_time_filter)
+        or (query.task_ids is not None and not filters.task_ids)
+        or (query.limit is not None and not filters.exact)
+    )
+    window = 1 if may_end_early else max(1, concurrency)
+    tally = Tally(query, filters, size, window)
+    if adapter.numbered_pages:
+        yield from NumberedPager(adapter, filters, tally, size, window).run()
+    else:
+        yield from _token_pages(adapter, filters, tally, size)
+
+
+def _token_pages(adapter: Adapter, filters: ServerFilters, tally: Tally, size: int) -> Flow[None]:
+    """A token-paged listing: one page at a time, each token followed once."""
+    server = filters.kwargs()
+    token: str | None = None
+    tokens: set[str] = set()
+    while True:
+        ask = size
+        remaining = tally.remaining()
+        if remaining is not None and filters.exact:
+            ask = max(1, min(size, remaining))  # a token page may be of any size
+        request = adapter.list_request(
+            page=adapter.first_page(), token=token, page_size=ask, **server
+        )
+        page = adapter.parse_page((yield from fetch_one(request)))
+        if tasks := tally.accept(page):
+            yield Emit(tasks)
+        token = page.next_token
+        if tally.done(page) or not page.tasks or not token or token in tokens:
+            return
+        tokens.add(token)
+
+
+class NumberedPager:
+    """A numbered listing, with up to ``window`` pages asked for ahead of the one being read.
+
+    When every page will be read (``window`` > 1), as soon as an answer is taken the next page is
+    asked for, before that answer is parsed and handed out, so the network, the vendor and the
+    caller all work at once, and no more than ``window`` pages wait in memory however long the
+    listing. Pages are planned from the newest page's total. Otherwise a page is asked for only
+    once it is needed.
+
+    Attributes:
+        number: The number of the newest page read.
+        page: The newest page read (its total plans the rest).
+        asked: The pages asked for and not read yet, oldest first.
+        cap: The last page the vendor serves at all (Ark: 500), past which asking is an error.
+    """
+
+    def __init__(
+        self, adapter: Adapter, filters: ServerFilters, tally: Tally, size: int, window: int
+    ) -> None:
+        self.adapter = adapter
+        self.server = filters.kwargs()
+        self.tally = tally
+        self.size = size
+        self.ahead = window if window > 1 else 0
+        self.first = adapter.first_page()
+        self.cap = (
+            None if adapter.max_page_number is None else self.first + adapter.max_page_number - 1
+        )
+        self.number = self.first
+        self.page = Page(tasks=())
+        self.asked: deque[Start] = deque()
+
+    def request(self, number: int) -> Request:
+        """The request for page ``number``."""
+        return self.adapter.list_request(
+            page=number, token=None, page_size=self.size, **self.server
+        )
+
+    def last_page(self) -> int | None:
+        """The number of the last page, from the newest page's ``totalPages`` or ``total``."""
+        page = self.page
+        if page.total_pages is not None and page.total_pages >= 0:
+            return self.first + max(page.total_pages, 1) - 1
+        if page.total is not None and page.total >= 0:
+            # Integer ceiling division: a float quotient overflows on a total past 1.8e308.
+            return self.first + max(-(-page.total // self.size), 1) - 1
+        return None
+
+    def ended(self) -> bool:
+        """Whether the listing ends with the newest page read."""
+        last = self.last_page()
+        if (
+            self.tally.done(self.page)
+            or len(self.page.tasks) < self.size
+            or (last is not None and self.number >= last)
+        ):
+            return True
+        if self.cap is not None and self.number >= self.cap:
+            _warn_page_cap(self.adapter, self.size, self.page)
+            return True
+        return False
+
+    def following(self, unread: int) -> Request | None:
+        """The request for the page after those read and asked for, if it is needed.
+
+        ``unread`` pages (taken or asked for, not read yet) will count towards ``limit``.
+        """
+        after = self.number + len(self.asked)
+        last = self.last_page()
+        if (last is not None and after >= last) or (self.cap is not None and after >= self.cap):
+            return None
+        remaining = self.tally.remaining()
+        if remaining is not None and remaining - unread * self.size <= 0:
+            return None
+        return self.request(after + 1)
+
+    def ask(self, depth: int, taken: int) -> Flow[None]:
+        """Ask for pages until ``depth`` are asked for ahead (``taken``: one taken, unread)."""
+        while len(self.asked) < depth:
+            request = self.following(len(self.asked) + taken)
+            if request is None:
+                return
+            self.asked.append(Start((request,)))
+            yield self.asked[-1]
+
+    def run(self) -> Flow[None]:
+        """The listing: read a page, hand out its tasks, keep the window full, until it ends."""
+        self.page = self.adapter.parse_page((yield from fetch_one(self.request(self.number))))
+        while True:
+            if tasks := self.tally.accept(self.page):
+                yield Emit(tasks)
+            if self.ended():
+                return  # the driver drops the pages still in flight
+            yield from self.ask(max(self.ahead, 1), 0)
+            if not self.asked:  # pragma: no cover - ended() returned for the page that said so
+                return
+            outcomes = yield Collect(self.asked.popleft())
+            self.number += 1
+            yield from self.ask(self.ahead, 1)
+            self.page = self.adapter.parse_page(unwrap(outcomes[0]))
+            del outcomes  # the caller may drop the page's tasks as soon as it has read them
+
+
+def _warn_page_cap(adapter: Adapter, size: int, page: Page) -> None:
+    """Say that a listing stops at the vendor's page limit with tasks left unlisted."""
+    pages = adapter.max_page_number
+    more = ""
+    if page.total is not None and pages is not None:
+        more = f"; {max(page.total - pages * size, 0):,} more cannot be reached by paging"
+    logger.warning(
+        "%s serves at most %s pages: the listing stops after %s tasks of %d a page%s "
+        "(narrow it with a status filter%s)",
+        adapter.name,
+        pages,
+        f"{(pages or 0) * size:,}",
+        size,
+        more,
+        "" if size >= adapter.max_page_size else f", or ask for page_size={adapter.max_page_size}",
+    )
