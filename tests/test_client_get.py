@@ -22,7 +22,7 @@ Q, R, S, F, C, E, U = (
     TaskStatus.UNKNOWN,
 )
 
-# Raw values each vendor sends (PROVIDERS.md) and what they must become. Written out here rather
+# Raw values each vendor sends (docs/providers.md) and what they must become. Written out here rather
 # than read from vtasks._status, so that a wrong table fails these tests.
 DOCUMENTED = {
     "ark": {"queued": Q, "running": R, "succeeded": S, "failed": F, "cancelled": C, "expired": E},

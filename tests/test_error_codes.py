@@ -35,7 +35,7 @@ Auth, Perm, NotF, Rate, Inv, Srv = (
     ServerError,
 )
 
-# (provider, code, class), every code PROVIDERS.md names.
+# (provider, code, class), every code docs/providers.md names.
 CODES = [
     # MiniMax base_resp.status_code, HTTP 200
     ("minimax", 1000, Srv),

@@ -24,7 +24,7 @@ Q, R, S, F, C, E, U = (
     TaskStatus.UNKNOWN,
 )
 
-# Every value PROVIDERS.md names, with the status it must become.
+# Every value docs/providers.md names, with the status it must become.
 DOCUMENTED = {
     "ark": {"queued": Q, "running": R, "cancelled": C, "succeeded": S, "failed": F, "expired": E},
     "volc": {"queued": Q, "running": R, "cancelled": C, "succeeded": S, "failed": F, "expired": E},

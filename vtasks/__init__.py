@@ -38,12 +38,11 @@ from ._exceptions import (
 )
 from ._models import TERMINAL_STATUSES, Task, TaskStatus
 from ._retry import PollSchedule, RetryPolicy
+from ._version import __version__
 
 if TYPE_CHECKING:
     from ._async_client import AsyncClient
     from ._client import Client
-
-__version__ = "0.1.0"
 
 __all__ = [
     "PROVIDERS",
