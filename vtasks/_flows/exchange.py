@@ -22,6 +22,7 @@ from .._exceptions import RateLimitError, VTasksError
 from .._redact import redact_url
 from .._redirects import is_same_origin, next_hop, origin_of, strip_credentials
 from .._retry import parse_retry_after
+from .._version import __version__
 from .steps import Answer, Body, Close, Flow, Outcome, Read, Send, Sleep
 
 if TYPE_CHECKING:
@@ -33,7 +34,7 @@ __all__ = ["DEFAULT_HEADERS", "USER_AGENT", "Exchange", "read_all", "send_flow"]
 
 logger = logging.getLogger("vtasks")
 
-USER_AGENT = "vtasks/0.1.0"
+USER_AGENT = f"vtasks/{__version__}"
 # Sent with every request; on an HTTP client vtasks creates they are the client's defaults, so
 # that a request carries only what differs (the key, a download's Accept).
 DEFAULT_HEADERS = {"Accept": "application/json", "User-Agent": USER_AGENT}
