@@ -20,7 +20,7 @@ from urllib.parse import quote, quote_plus, urlencode, urljoin, urlsplit
 
 from . import _download as dl
 from ._config import check_provider, resolve_api_key, resolve_base_url
-from ._error_codes import error_class_for, is_retryable_error
+from ._error_codes import error_class_for, is_retryable_error, make_api_error
 from ._exceptions import (
     APIConnectionError,
     APIError,
@@ -31,9 +31,9 @@ from ._exceptions import (
     RateLimitError,
     ResponseError,
     VTasksError,
-    make_api_error,
 )
-from ._providers import Adapter, Request, get_adapter
+from ._providers import get_adapter
+from ._providers._base import Adapter, Request
 from ._redact import is_sensitive_name, redact_text, redact_url
 from ._retry import PollSchedule, RetryPolicy, parse_retry_after
 

@@ -40,7 +40,7 @@ from ._flows import (
     wait_for_tasks_flow,
 )
 from ._models import Task
-from ._providers import Request
+from ._providers._base import Request
 from ._query import make_list_query
 from ._retry import PollSchedule, RetryPolicy
 

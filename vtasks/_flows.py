@@ -28,7 +28,7 @@ import attrs
 from ._error_codes import is_retryable_error
 from ._exceptions import APIError, NotFoundError, VTasksError, WaitTimeout
 from ._models import Task, TaskStatus
-from ._providers import Adapter, Page, Request
+from ._providers._base import Adapter, Page, Request
 from ._retry import PollSchedule
 from ._status import raw_statuses_for
 from ._time import to_iso

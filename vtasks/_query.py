@@ -10,7 +10,7 @@ from ._base_client import check_ids
 from ._exceptions import ConfigurationError, UnsupportedOperation
 from ._flows import ListQuery
 from ._models import TaskStatus
-from ._providers import Adapter
+from ._providers._base import Adapter
 
 __all__ = ["make_list_query"]
 
