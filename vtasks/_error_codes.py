@@ -170,9 +170,9 @@ def _code_class(provider: str, code: str | int | None) -> type[APIError] | None:
     folded = str(code).strip().lower()
     if not folded:
         return None
-    if provider not in _RULES:
+    rules = _RULES.find(provider)
+    if rules is None:
         return None
-    rules = _RULES[provider]
     cls = rules.exact.get(folded)
     if cls is not None:
         return cls

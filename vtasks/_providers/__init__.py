@@ -105,10 +105,19 @@ class LazyMapping(Mapping[str, _V]):
         self._built: dict[str, _V] = {}
 
     def __getitem__(self, provider: str) -> _V:
-        value = self._built.get(provider)
+        value = self.find(provider)
         if value is None:
-            if provider not in _REGISTRY:
-                raise KeyError(provider)
+            raise KeyError(provider)
+        return value
+
+    def find(self, provider: str) -> _V | None:
+        """The value for ``provider``, or ``None`` for an unknown one: the fast path of lookups.
+
+        One dict lookup once the value is built, where ``Mapping.get`` would go through
+        ``__getitem__`` and an exception handler.
+        """
+        value = self._built.get(provider)
+        if value is None and provider in _REGISTRY:
             # Two threads may both build a value: they build equal ones, and one is kept.
             value = self._built.setdefault(provider, self._build(provider))
         return value
