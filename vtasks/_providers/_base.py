@@ -213,23 +213,19 @@ class Adapter:
     """
 
     facts: ClassVar[ProviderFacts]
+    # Copied from ``facts`` (see there for their meaning); no defaults here, so that the facts'
+    # defaults are the only ones.
     name: ClassVar[str]
-    auth: ClassVar[AuthScheme] = BEARER
-    supports_list: ClassVar[bool] = False
-    # Largest page the vendor serves, and the default page size vtasks asks for.
-    max_page_size: ClassVar[int] = 0
-    default_page_size: ClassVar[int] = 0
-    # The highest page number the vendor serves (Ark: 500), or None for no limit.
-    max_page_number: ClassVar[int | None] = None
-    # How many ids one list request may filter on (0: the vendor has no id filter).
-    id_filter_max: ClassVar[int] = 0
-    # Whether list pages are addressed by number (True) or by an opaque token (False).
-    numbered_pages: ClassVar[bool] = True
-    # Whether the server filters on creation time (else vtasks filters locally).
-    server_time_filter: ClassVar[bool] = False
-    # Endpoint -> error codes that, on a request about given task ids, mean "no such task".
-    not_found_codes: ClassVar[Mapping[str, frozenset[str]]] = {}
-    _first_page: ClassVar[int] = 1
+    auth: ClassVar[AuthScheme]
+    supports_list: ClassVar[bool]
+    max_page_size: ClassVar[int]
+    default_page_size: ClassVar[int]
+    max_page_number: ClassVar[int | None]
+    id_filter_max: ClassVar[int]
+    numbered_pages: ClassVar[bool]
+    server_time_filter: ClassVar[bool]
+    not_found_codes: ClassVar[Mapping[str, frozenset[str]]]
+    _first_page: ClassVar[int]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
