@@ -57,7 +57,7 @@ def test_a_callers_client_keeps_its_own_timeouts_unless_vtasks_is_given_one(api:
         {"poll_schedule": "fast"},
         {"http_client": object()},
     ],
-    ids=repr,
+    ids=lambda kwargs: "-".join(f"{k}={type(v).__name__}" for k, v in kwargs.items()),
 )
 def test_a_wrong_argument_type_is_a_configuration_error(api: Api, kwargs: dict[str, Any]) -> None:
     with pytest.raises(vtasks.ConfigurationError):

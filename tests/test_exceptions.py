@@ -11,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from vtasks import _exceptions as ex
+from vtasks._error_codes import error_class_for, error_class_for_status, make_api_error
 from vtasks._models import Task, TaskStatus
 
 
@@ -235,9 +236,17 @@ def test_download_errors() -> None:
     ],
 )
 def test_api_error_for_status(status: int | None, cls: type[ex.APIError]) -> None:
-    assert ex.error_class_for_status(status) is cls
-    error = ex.api_error_for_status(
-        "vidu", status, code="X", message="m", request_id="r", body="b", retry_after=3.0
+    assert error_class_for_status(status) is cls
+    # As BaseClient._api_error builds it: "X" is no Vidu code, so the HTTP status decides.
+    error = make_api_error(
+        error_class_for("vidu", "X", status),
+        "vidu",
+        status,
+        code="X",
+        message="m",
+        request_id="r",
+        body="b",
+        retry_after=3.0,
     )
     assert type(error) is cls
     assert (error.provider, error.status_code, error.code, error.message) == (
@@ -259,7 +268,9 @@ def test_api_error_for_status(status: int | None, cls: type[ex.APIError]) -> Non
 def test_any_api_error_is_one_line_and_pickles(
     message: str | None, body: str | bytes | None, status: int | None
 ) -> None:
-    error = ex.api_error_for_status("veo", status, message=message, body=body)
+    error = make_api_error(
+        error_class_for("veo", None, status), "veo", status, message=message, body=body
+    )
     text = str(error)
     assert "\n" not in text
     assert "\r" not in text

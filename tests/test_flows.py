@@ -25,7 +25,8 @@ from vtasks._flows.exchange import Exchange, send_flow
 from vtasks._flows.get import BatchSize, get_task_flow, get_tasks_flow
 from vtasks._flows.list import ListQuery, list_flow
 from vtasks._flows.wait import wait_for_task_flow, wait_for_tasks_flow
-from vtasks._providers import Request, get_adapter
+from vtasks._providers import get_adapter
+from vtasks._providers._base import Request
 from vtasks._retry import PollSchedule, RetryPolicy
 
 ARK = get_adapter("ark")

@@ -24,7 +24,8 @@ Q, R, S, F, C, E, U = (
     TaskStatus.UNKNOWN,
 )
 
-# Every value docs/providers.md names, with the status it must become.
+# Every value the vendors document (docs/providers.md), with the status it must become (written out here rather
+# than read from the tables in vtasks/_providers/, so that a changed row fails a test).
 DOCUMENTED = {
     "ark": {"queued": Q, "running": R, "cancelled": C, "succeeded": S, "failed": F, "expired": E},
     "volc": {"queued": Q, "running": R, "cancelled": C, "succeeded": S, "failed": F, "expired": E},

@@ -11,7 +11,7 @@ import json
 import re
 from typing import TYPE_CHECKING, Any
 
-from ._error_codes import error_class_for
+from ._error_codes import error_class_for, make_api_error
 from ._exceptions import (
     APIConnectionError,
     APIError,
@@ -19,14 +19,13 @@ from ._exceptions import (
     NotFoundError,
     ResponseError,
     VTasksError,
-    make_api_error,
 )
 from ._retry import parse_retry_after
 
 if TYPE_CHECKING:
     import httpx
 
-    from ._providers import Adapter, Request
+    from ._providers._base import Adapter, Request
 
 __all__ = ["Scrubber", "api_error", "decode", "describe_non_json", "request_id", "transport_error"]
 

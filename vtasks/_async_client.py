@@ -24,7 +24,7 @@ from ._flows import steps
 from ._flows.exchange import send_flow
 from ._flows.steps import Emit, Flow, Outcome, Progress
 from ._models import Task
-from ._providers import Request
+from ._providers._base import Request
 from ._validate import check_callback
 
 __all__ = ["AsyncClient"]

@@ -17,7 +17,8 @@ from ._answers import Scrubber
 from ._clock import Clock, SystemClock
 from ._config import check_provider, resolve_api_key, resolve_base_url
 from ._exceptions import ConfigurationError
-from ._providers import Adapter, get_adapter
+from ._providers import get_adapter
+from ._providers._base import Adapter
 from ._retry import PollSchedule, RetryPolicy
 from ._validate import (
     check_callback,

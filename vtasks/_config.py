@@ -1,7 +1,12 @@
-"""The providers vtasks knows, their defaults, and how configuration is read from the environment.
+"""The public view of the providers (:class:`ProviderInfo`) and how configuration is read from the environment.
 
-Import-light on purpose (no httpx, no generated code): ``vtasks.PROVIDERS`` and the CLI's
-``providers`` table come from here.
+No vendor data lives here: each provider's title, default base URL, auth scheme and paths are in
+its home module, ``vtasks/_providers/<provider>.py``, and the list of providers is the registry in
+:mod:`vtasks._providers`.
+
+Import-light on purpose (no httpx, no generated code, no provider module until one is read):
+``import vtasks`` reads :data:`PROVIDERS` from here, and the CLI's ``providers`` table
+:data:`PROVIDER_INFO`.
 """
 
 from __future__ import annotations
@@ -12,6 +17,8 @@ from collections.abc import Mapping
 import attrs
 
 from ._exceptions import ConfigurationError
+from ._providers import PROVIDERS as _PROVIDERS
+from ._providers import LazyMapping, check_provider, facts
 
 __all__ = [
     "PROVIDERS",
@@ -49,75 +56,28 @@ class ProviderInfo:
 
     @property
     def supports_list(self) -> bool:
-        """Whether ``list_tasks`` works for this provider."""
+        """Whether ``list_tasks`` works for this provider (derived, like the adapter's, from ``list_path``)."""
         return self.list_path is not None
 
 
-_INFO = (
-    ProviderInfo(
-        "volc",
-        "Volcengine Seedance (reseller)",
-        "https://api.chainhub.tech",
-        "Authorization: Bearer KEY",
-        "/volc/v1/contents/generations/tasks/{id}",
-        "/volc/v1/contents/generations/tasks",
-    ),
-    ProviderInfo(
-        "veo",
-        "Google Veo (reseller unified format)",
-        "https://api.chainhub.tech",
-        "Authorization: Bearer KEY",
-        "/v1/video/query?id={id}",
-        None,
-    ),
-    ProviderInfo(
-        "minimax",
-        "MiniMax Hailuo",
-        "https://api.minimax.io",
-        "Authorization: Bearer KEY",
-        "/v1/query/video_generation?task_id={id}",
-        None,
-        ("/v1/files/retrieve?file_id={file_id}",),
-    ),
-    ProviderInfo(
-        "vidu",
-        "Vidu",
-        "https://api.vidu.com",
-        "Authorization: Token KEY",
-        "/ent/v2/tasks/{id}/creations",
-        "/ent/v2/tasks",
-    ),
-    ProviderInfo(
-        "aitoearn",
-        "AiToEarn",
-        "https://aitoearn.ai",
-        "X-Api-Key: KEY",
-        "/api/ai/video/generations/{id}",
-        "/api/ai/video/generations",
-    ),
-    ProviderInfo(
-        "ark",
-        "Volcengine Ark (Seedance)",
-        "https://ark.cn-beijing.volces.com",
-        "Authorization: Bearer KEY",
-        "/api/v3/contents/generations/tasks/{id}",
-        "/api/v3/contents/generations/tasks",
-    ),
-)
-
-#: Every provider key, in the order DESIGN.md gives them.
-PROVIDERS: tuple[str, ...] = tuple(info.name for info in _INFO)
-#: Each provider's :class:`ProviderInfo`.
-PROVIDER_INFO: Mapping[str, ProviderInfo] = {info.name: info for info in _INFO}
-
-
-def check_provider(provider: object) -> str:
-    """Return ``provider`` if it is a known provider key, else raise :class:`ConfigurationError`."""
-    if isinstance(provider, str) and provider in PROVIDER_INFO:
-        return provider
-    raise ConfigurationError(
-        f"unknown provider {provider!r}", hint=f"choose one of {', '.join(PROVIDERS)}"
+def _info(provider: str) -> ProviderInfo:
+    """A provider's public :class:`ProviderInfo`, read from its facts (its home module)."""
+    found = facts(provider)
+    return ProviderInfo(
+        found.name,
+        found.title,
+        found.default_base_url,
+        found.auth.describe(),
+        found.get_path,
+        found.list_path,
+        found.extra,
     )
+
+
+#: Every provider key, in registry order (:mod:`vtasks._providers`).
+PROVIDERS: tuple[str, ...] = _PROVIDERS
+#: Each provider's :class:`ProviderInfo`, read-only; a provider's module is imported on first read.
+PROVIDER_INFO: Mapping[str, ProviderInfo] = LazyMapping(_info)
 
 
 def api_key_env(provider: str) -> str:

@@ -1,4 +1,8 @@
-"""Provider error codes -> vtasks error classes (data), and retryability.
+"""How an error answer becomes a vtasks error class: vendor codes, HTTP statuses, retryability.
+
+The mapping from answers to the classes of :mod:`vtasks._exceptions` (which holds the hierarchy
+only) lives here. The vendor's codes are data in each provider's home module
+(``vtasks/_providers/<provider>.py``, ``facts.code_rules``); nothing here knows a vendor.
 
 Vendors signal errors in two ways: real HTTP statuses with a code in the body
 (Volcengine Ark, Vidu), or HTTP 200 with a business code in the body (MiniMax
@@ -13,8 +17,11 @@ Codes are compared as strings, case-insensitively; ``1002`` and ``"1002"`` are o
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Literal, NamedTuple
+from typing import Any
 
+import attrs
+
+from vtasks import _providers
 from vtasks._exceptions import (
     APIConnectionError,
     APIError,
@@ -25,124 +32,135 @@ from vtasks._exceptions import (
     PermissionDeniedError,
     RateLimitError,
     ServerError,
-    error_class_for_status,
-    make_api_error,
 )
+from vtasks._providers._facts import CodeRule
 from vtasks._retry import is_retryable_status
 
 __all__ = [
     "CodeRule",
-    "api_error_for_code",
     "error_class_for",
+    "error_class_for_status",
     "error_code_rows",
     "is_retryable_error",
+    "make_api_error",
 ]
 
 
-class CodeRule(NamedTuple):
-    """One row of a provider's error-code table.
+# HTTP status -> error class. 5xx without an entry fall to ServerError, any other
+# status to the APIError base (see error_class_for_status).
+_STATUS_CLASSES: Mapping[int, type[APIError]] = {
+    400: InvalidRequestError,
+    401: AuthenticationError,
+    # 402 Payment Required: a billing problem, like MiniMax 1008 "insufficient balance".
+    402: PermissionDeniedError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    # 410 Gone: the task existed and was deleted (e.g. Ark after 24 h); same for callers.
+    410: NotFoundError,
+    # 408 Request Timeout is the server giving up on a slow request: transient like a
+    # 5xx, but not a quota signal, so ServerError rather than RateLimitError.
+    408: ServerError,
+    409: InvalidRequestError,
+    422: InvalidRequestError,
+    # 425 Too Early: retry later; transient.
+    425: ServerError,
+    429: RateLimitError,
+    # 499: the server side closed the request (Vidu "Canceled"); transient.
+    499: ServerError,
+}
 
-    Attributes:
-        code: The code, or the start / end of a family of codes.
-        error: The error class to raise.
-        note: What the vendor says the code means.
-        match: ``"exact"``, ``"prefix"`` (e.g. ``RateLimitExceeded.*``) or ``"suffix"``
-            (e.g. ``*NotFound``).
+
+def error_class_for_status(status_code: int | None) -> type[APIError]:
+    """Choose the :class:`APIError` subclass for an HTTP status.
+
+    400 / 409 / 422 → :class:`InvalidRequestError`; 401 → :class:`AuthenticationError`;
+    402 / 403 → :class:`PermissionDeniedError`; 404 / 410 → :class:`NotFoundError`;
+    429 → :class:`RateLimitError`; 408 / 425 / 499 / 5xx → :class:`ServerError`;
+    anything else (including ``None``) → :class:`APIError`.
+
+    Args:
+        status_code: The HTTP status.
+
+    Returns:
+        The error class.
+    """
+    if status_code is None:
+        return APIError
+    cls = _STATUS_CLASSES.get(status_code)
+    if cls is not None:
+        return cls
+    if 500 <= status_code <= 599:
+        return ServerError
+    return APIError
+
+
+def make_api_error(
+    cls: type[APIError],
+    provider: str | None,
+    status_code: int | None,
+    *,
+    code: str | int | None = None,
+    message: str | None = None,
+    request_id: str | None = None,
+    body: BodyInput = None,
+    retry_after: float | None = None,
+    task_ids: Iterable[str] = (),
+) -> APIError:
+    """Build an error of class ``cls``, passing only the arguments that class takes.
+
+    ``retry_after`` reaches :class:`RateLimitError` only, ``task_ids``
+    :class:`NotFoundError` only; they are dropped for other classes.
+
+    Args:
+        cls: The class to build.
+        provider: The provider key.
+        status_code: The HTTP status.
+        code: The provider's error code.
+        message: The provider's message.
+        request_id: The provider's request id.
+        body: The raw response body.
+        retry_after: Seconds to wait, from ``Retry-After``.
+        task_ids: Unknown task ids.
+
+    Returns:
+        The error (not raised).
+    """
+    common: dict[str, Any] = {
+        "provider": provider,
+        "status_code": status_code,
+        "code": code,
+        "request_id": request_id,
+        "body": body,
+    }
+    if issubclass(cls, RateLimitError):
+        return cls(message, retry_after=retry_after, **common)
+    if issubclass(cls, NotFoundError):
+        return cls(message, task_ids=task_ids, **common)
+    return cls(message, **common)
+
+
+class _Rules:
+    """One provider's error-code table, precomputed for lookups.
+
+    Exact codes folded to lower case, then the pattern rules in table order.
     """
 
-    code: str
-    error: type[APIError]
-    note: str = ""
-    match: Literal["exact", "prefix", "suffix"] = "exact"
+    __slots__ = ("exact", "patterns", "rules")
+
+    def __init__(self, provider: str) -> None:
+        self.rules: tuple[CodeRule, ...] = _providers.facts(provider).code_rules
+        self.exact: dict[str, type[APIError]] = {
+            rule.code.lower(): rule.error for rule in self.rules if rule.match == "exact"
+        }
+        self.patterns: tuple[CodeRule, ...] = tuple(
+            attrs.evolve(rule, code=rule.code.lower())
+            for rule in self.rules
+            if rule.match != "exact"
+        )
 
 
-# MiniMax: base_resp.status_code, sent with HTTP 200 (0 = ok).
-_MINIMAX: tuple[CodeRule, ...] = (
-    CodeRule("1000", ServerError, "unknown error"),
-    CodeRule("1001", ServerError, "timeout"),
-    CodeRule("1002", RateLimitError, "rate limit (RPM)"),
-    CodeRule("1004", AuthenticationError, "authentication failed / token does not match group"),
-    CodeRule("1008", PermissionDeniedError, "insufficient balance"),
-    CodeRule("1013", ServerError, "internal error"),
-    CodeRule("1024", ServerError, "internal error"),
-    CodeRule("1026", InvalidRequestError, "input content is sensitive"),
-    CodeRule("1027", InvalidRequestError, "output content is sensitive"),
-    CodeRule("1033", ServerError, "system error"),
-    CodeRule("1039", RateLimitError, "token limit (TPM)"),
-    CodeRule("1041", RateLimitError, "connection limit"),
-    CodeRule("2013", InvalidRequestError, "invalid parameters"),
-    CodeRule("2049", AuthenticationError, "invalid API key"),
-)
-
-# AiToEarn: body ``code``, sent with HTTP 200 (0 = ok); libs/common response-code.enum.ts.
-_AITOEARN: tuple[CodeRule, ...] = (
-    CodeRule("400", InvalidRequestError, "bad request"),
-    CodeRule("401", AuthenticationError, "unauthorized"),
-    CodeRule("500", ServerError, "internal error"),
-    CodeRule("10002", InvalidRequestError, "validation failed (e.g. task id is not a 24-hex id)"),
-    CodeRule("12300", InvalidRequestError, "invalid model"),
-    CodeRule("12301", ServerError, "AI call failed"),
-    CodeRule("12302", NotFoundError, "invalid task id"),
-    CodeRule("19000", AuthenticationError, "API key invalid"),
-)
-
-# Vidu: error names in ``reason`` / ``err_code``, with real HTTP statuses.
-_VIDU: tuple[CodeRule, ...] = (
-    CodeRule("BadRequest", InvalidRequestError, "400"),
-    CodeRule("FieldInvalid", InvalidRequestError, "400"),
-    CodeRule("PageSizeOutOfRange", InvalidRequestError, "400"),
-    # 400 at Vidu, but a billing problem like MiniMax 1008 / Ark AccountOverdueError:
-    # the same class across providers lets callers handle "top up your account" once.
-    CodeRule("CreditInsufficient", PermissionDeniedError, "400; out of credits"),
-    CodeRule("CreationPolicyViolation", InvalidRequestError, "400; content policy"),
-    CodeRule("ModelUnavailable", InvalidRequestError, "400"),
-    CodeRule("UserCancelled", InvalidRequestError, "400; as a task err_code it means cancelled"),
-    CodeRule("Unauthorized", AuthenticationError, "401"),
-    CodeRule("Forbidden", PermissionDeniedError, "403"),
-    CodeRule("TaskNotFound", NotFoundError, "404"),
-    CodeRule("CreationNotFound", NotFoundError, "404"),
-    CodeRule("Conflict", InvalidRequestError, "409"),
-    CodeRule("QuotaExceeded", RateLimitError, "429"),
-    CodeRule("TooManyRequests", RateLimitError, "429"),
-    CodeRule("SystemThrottling", RateLimitError, "429"),
-    CodeRule("Canceled", ServerError, "499; request cancelled on the server side"),
-    CodeRule("InternalServiceFailure", ServerError, "500"),
-)
-
-# Volcengine Ark: body ``error.code``, with real HTTP statuses.
-_ARK: tuple[CodeRule, ...] = (
-    CodeRule("AuthenticationError", AuthenticationError, "401"),
-    CodeRule("AccountOverdueError", PermissionDeniedError, "403; account overdue"),
-    CodeRule("AccessDenied", PermissionDeniedError, "403"),
-    CodeRule("InternalServiceError", ServerError, "500"),
-    CodeRule("ServiceUnavailable", ServerError, "503"),
-    CodeRule("RateLimitExceeded", RateLimitError, "429; RateLimitExceeded.*", "prefix"),
-    CodeRule("MissingParameter", InvalidRequestError, "400", "prefix"),
-    CodeRule("InvalidParameter", InvalidRequestError, "400; InvalidParameter.*", "prefix"),
-    CodeRule("NotFound", NotFoundError, "404; *NotFound", "suffix"),
-)
-
-_TABLES: Mapping[str, tuple[CodeRule, ...]] = {
-    "ark": _ARK,
-    "volc": _ARK,  # the reseller passes Ark's errors through
-    "veo": (),  # no documented codes: the HTTP status decides
-    "minimax": _MINIMAX,
-    "vidu": _VIDU,
-    "aitoearn": _AITOEARN,
-}
-
-# Precomputed per provider: exact codes folded to lower case, then the pattern rules
-# in table order.
-_EXACT: Mapping[str, Mapping[str, type[APIError]]] = {
-    provider: {rule.code.lower(): rule.error for rule in rules if rule.match == "exact"}
-    for provider, rules in _TABLES.items()
-}
-_PATTERNS: Mapping[str, tuple[CodeRule, ...]] = {
-    provider: tuple(
-        rule._replace(code=rule.code.lower()) for rule in rules if rule.match != "exact"
-    )
-    for provider, rules in _TABLES.items()
-}
+# Built per provider on first use: the tables live in the provider modules.
+_RULES: _providers.LazyMapping[_Rules] = _providers.LazyMapping(_Rules)
 
 
 def _code_class(provider: str, code: str | int | None) -> type[APIError] | None:
@@ -152,10 +170,13 @@ def _code_class(provider: str, code: str | int | None) -> type[APIError] | None:
     folded = str(code).strip().lower()
     if not folded:
         return None
-    cls = _EXACT.get(provider, {}).get(folded)
+    rules = _RULES.find(provider)
+    if rules is None:
+        return None
+    cls = rules.exact.get(folded)
     if cls is not None:
         return cls
-    for rule in _PATTERNS.get(provider, ()):
+    for rule in rules.patterns:
         if rule.match == "prefix" and folded.startswith(rule.code):
             return rule.error
         if rule.match == "suffix" and folded.endswith(rule.code):
@@ -176,50 +197,11 @@ def error_class_for(
 
     Returns:
         The class from the provider's table when the code is in it, otherwise the one
-        :func:`vtasks._exceptions.error_class_for_status` gives the HTTP status
+        :func:`error_class_for_status` gives the HTTP status
         (:class:`APIError` itself for a business error with an unknown code).
     """
     cls = _code_class(provider, code)
     return cls if cls is not None else error_class_for_status(status_code)
-
-
-def api_error_for_code(
-    provider: str,
-    code: str | int | None,
-    status_code: int | None,
-    *,
-    message: str | None = None,
-    request_id: str | None = None,
-    body: BodyInput = None,
-    retry_after: float | None = None,
-    task_ids: Iterable[str] = (),
-) -> APIError:
-    """Build the error for a provider's error code and HTTP status.
-
-    Args:
-        provider: The provider key.
-        code: The provider's error code, or ``None``.
-        status_code: The HTTP status (``200`` for business errors).
-        message: The provider's message.
-        request_id: The provider's request id.
-        body: The raw response body.
-        retry_after: Seconds to wait (kept only on :class:`RateLimitError`).
-        task_ids: Unknown task ids (kept only on :class:`NotFoundError`).
-
-    Returns:
-        The error (not raised); its class comes from :func:`error_class_for`.
-    """
-    return make_api_error(
-        error_class_for(provider, code, status_code),
-        provider,
-        status_code,
-        code=code,
-        message=message,
-        request_id=request_id,
-        body=body,
-        retry_after=retry_after,
-        task_ids=task_ids,
-    )
 
 
 def is_retryable_error(exc: BaseException) -> bool:
@@ -259,7 +241,7 @@ def error_code_rows(provider: str) -> list[tuple[str, str, str]]:
         The rows in table order (empty for providers without codes, or unknown ones).
     """
     rows = []
-    for rule in _TABLES.get(provider, ()):
+    for rule in _RULES[provider].rules if provider in _RULES else ():
         shown = {"exact": rule.code, "prefix": f"{rule.code}*", "suffix": f"*{rule.code}"}
         rows.append((shown[rule.match], rule.error.__name__, rule.note))
     return rows

@@ -20,7 +20,8 @@ Every error vtasks raises is a :class:`VTasksError`::
           └── DownloadExistsError       (also FileExistsError)
 
 Business errors that a provider sends with HTTP 200 (AiToEarn ``code != 0``, MiniMax
-``base_resp.status_code != 0``) map to the same :class:`APIError` subclasses; see
+``base_resp.status_code != 0``) map to the same :class:`APIError` subclasses. This module
+holds the hierarchy only: which class an answer (HTTP status, vendor code) becomes is decided in
 :mod:`vtasks._error_codes`.
 
 Conventions:
@@ -66,9 +67,6 @@ __all__ = [
     "UnsupportedOperation",
     "VTasksError",
     "WaitTimeout",
-    "api_error_for_status",
-    "error_class_for_status",
-    "make_api_error",
 ]
 
 MAX_BODY_CHARS = 64 * 1024
@@ -593,136 +591,3 @@ class DownloadExistsError(DownloadError, FileExistsError):
         if self.provider:
             text = f"{self.provider}: {text}"
         return text
-
-
-# HTTP status -> error class. 5xx without an entry fall to ServerError, any other
-# status to the APIError base (see error_class_for_status).
-_STATUS_CLASSES: Mapping[int, type[APIError]] = {
-    400: InvalidRequestError,
-    401: AuthenticationError,
-    # 402 Payment Required: a billing problem, like MiniMax 1008 "insufficient balance".
-    402: PermissionDeniedError,
-    403: PermissionDeniedError,
-    404: NotFoundError,
-    # 410 Gone: the task existed and was deleted (e.g. Ark after 24 h); same for callers.
-    410: NotFoundError,
-    # 408 Request Timeout is the server giving up on a slow request: transient like a
-    # 5xx, but not a quota signal, so ServerError rather than RateLimitError.
-    408: ServerError,
-    409: InvalidRequestError,
-    422: InvalidRequestError,
-    # 425 Too Early: retry later; transient.
-    425: ServerError,
-    429: RateLimitError,
-    # 499: the server side closed the request (Vidu "Canceled"); transient.
-    499: ServerError,
-}
-
-
-def error_class_for_status(status_code: int | None) -> type[APIError]:
-    """Choose the :class:`APIError` subclass for an HTTP status.
-
-    400 / 409 / 422 → :class:`InvalidRequestError`; 401 → :class:`AuthenticationError`;
-    402 / 403 → :class:`PermissionDeniedError`; 404 / 410 → :class:`NotFoundError`;
-    429 → :class:`RateLimitError`; 408 / 425 / 499 / 5xx → :class:`ServerError`;
-    anything else (including ``None``) → :class:`APIError`.
-
-    Args:
-        status_code: The HTTP status.
-
-    Returns:
-        The error class.
-    """
-    if status_code is None:
-        return APIError
-    cls = _STATUS_CLASSES.get(status_code)
-    if cls is not None:
-        return cls
-    if 500 <= status_code <= 599:
-        return ServerError
-    return APIError
-
-
-def make_api_error(
-    cls: type[APIError],
-    provider: str | None,
-    status_code: int | None,
-    *,
-    code: str | int | None = None,
-    message: str | None = None,
-    request_id: str | None = None,
-    body: BodyInput = None,
-    retry_after: float | None = None,
-    task_ids: Iterable[str] = (),
-) -> APIError:
-    """Build an error of class ``cls``, passing only the arguments that class takes.
-
-    ``retry_after`` reaches :class:`RateLimitError` only, ``task_ids``
-    :class:`NotFoundError` only; they are dropped for other classes.
-
-    Args:
-        cls: The class to build.
-        provider: The provider key.
-        status_code: The HTTP status.
-        code: The provider's error code.
-        message: The provider's message.
-        request_id: The provider's request id.
-        body: The raw response body.
-        retry_after: Seconds to wait, from ``Retry-After``.
-        task_ids: Unknown task ids.
-
-    Returns:
-        The error (not raised).
-    """
-    common: dict[str, Any] = {
-        "provider": provider,
-        "status_code": status_code,
-        "code": code,
-        "request_id": request_id,
-        "body": body,
-    }
-    if issubclass(cls, RateLimitError):
-        return cls(message, retry_after=retry_after, **common)
-    if issubclass(cls, NotFoundError):
-        return cls(message, task_ids=task_ids, **common)
-    return cls(message, **common)
-
-
-def api_error_for_status(
-    provider: str | None,
-    status_code: int | None,
-    *,
-    code: str | int | None = None,
-    message: str | None = None,
-    request_id: str | None = None,
-    body: BodyInput = None,
-    retry_after: float | None = None,
-) -> APIError:
-    """Build the :class:`APIError` subclass that fits an HTTP status.
-
-    The class is chosen by :func:`error_class_for_status`. For a provider's own error
-    codes (which take precedence over the HTTP status), use
-    :func:`vtasks._error_codes.api_error_for_code` instead.
-
-    Args:
-        provider: The provider key.
-        status_code: The HTTP status.
-        code: The provider's error code, if any.
-        message: The provider's message, if any.
-        request_id: The provider's request id, if any.
-        body: The raw response body.
-        retry_after: Seconds to wait (kept only on :class:`RateLimitError`).
-
-    Returns:
-        The error (not raised).
-    """
-    return make_api_error(
-        error_class_for_status(status_code),
-        provider,
-        status_code,
-        code=code,
-        message=message,
-        request_id=request_id,
-        body=body,
-        retry_after=retry_after,
-    )

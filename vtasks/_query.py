@@ -9,7 +9,7 @@ from typing import Any
 from ._exceptions import ConfigurationError, UnsupportedOperation
 from ._flows.list import ListQuery
 from ._models import TaskStatus
-from ._providers import Adapter
+from ._providers._base import Adapter
 from ._validate import check_ids
 
 __all__ = ["make_list_query"]

@@ -1,9 +1,11 @@
-"""Status tables, one per provider (data), and the lookup that applies them.
+"""Status lookups: the machinery that applies each provider's status table.
 
-Each table row is ``(vendor value, TaskStatus, note)`` plus whether the value is
-documented by the vendor or only accepted defensively. Lookups ignore case,
-surrounding whitespace and the separators ``_``, ``-`` and space, so ``InProgress``,
-``IN_PROGRESS`` and ``in-progress`` are one value.
+The tables themselves are vendor data and live in each provider's home module
+(``vtasks/_providers/<provider>.py``, as ``facts.status_rows`` and ``facts.status_overrides``);
+nothing here knows a vendor. Each row is ``(vendor value, TaskStatus, note)`` plus whether the
+value is documented by the vendor or only accepted defensively. Lookups ignore case, surrounding
+whitespace and the separators ``_``, ``-`` and space, so ``InProgress``, ``IN_PROGRESS`` and
+``in-progress`` are one value.
 
 An unknown value (or a missing / non-string one) becomes :attr:`TaskStatus.UNKNOWN`
 and is logged once per ``(provider, value)`` on the ``"vtasks"`` logger; the caller
@@ -13,138 +15,37 @@ status a vendor adds tomorrow must not break anyone's program.
 
 from __future__ import annotations
 
-import logging
 import threading
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import NamedTuple
+from typing import TYPE_CHECKING
 
+from vtasks import _providers
 from vtasks._exceptions import ConfigurationError
 from vtasks._models import TaskStatus
+from vtasks._providers._facts import StatusRow
+
+if TYPE_CHECKING:
+    import logging
 
 __all__ = [
     "STATUS_TABLES",
     "StatusRow",
+    "fold",
     "normalize_status",
     "raw_statuses_for",
     "status_table_rows",
 ]
 
-logger = logging.getLogger("vtasks")
-
-_Q = TaskStatus.QUEUED
-_R = TaskStatus.RUNNING
-_S = TaskStatus.SUCCEEDED
-_F = TaskStatus.FAILED
-_C = TaskStatus.CANCELLED
-_E = TaskStatus.EXPIRED
 _U = TaskStatus.UNKNOWN
 
-_DEFENSIVE = "defensive: not documented for this provider"
 
+def fold(value: str) -> str:
+    """Fold a vendor value for lookup: lower case, no whitespace, ``_`` or ``-``.
 
-class StatusRow(NamedTuple):
-    """One row of a provider's status table.
-
-    Attributes:
-        raw: The value as the vendor spells it.
-        status: The normalized status.
-        note: A short remark for the documentation (``""`` for none).
-        defensive: ``True`` when the vendor does not document the value and it is
-            accepted only in case it shows up.
+    ``InProgress``, ``IN_PROGRESS`` and ``in-progress`` all fold to ``inprogress``; adapters use
+    it to compare a status with one of their table's values the way the lookup does.
     """
-
-    raw: str
-    status: TaskStatus
-    note: str = ""
-    defensive: bool = False
-
-
-# Volcengine Ark (and the reseller's pass-through copy): PROVIDERS.md "volc".
-_ARK_ROWS: tuple[StatusRow, ...] = (
-    StatusRow("queued", _Q),
-    StatusRow("running", _R),
-    StatusRow("succeeded", _S),
-    StatusRow("failed", _F, "the error field says why"),
-    StatusRow("cancelled", _C, "queryable for 24 h, then deleted (404)"),
-    StatusRow(
-        "expired", _E, "passed execution_expires_after (BytePlus docs; not in the SDK docstring)"
-    ),
-    # new-api's Doubao mapping accepts these; cheap insurance against a reseller variant.
-    StatusRow("pending", _Q, _DEFENSIVE, defensive=True),
-    StatusRow("processing", _R, _DEFENSIVE, defensive=True),
-    StatusRow("canceled", _C, f"{_DEFENSIVE} (US spelling)", defensive=True),
-)
-
-_UNCONFIRMED = "reseller extension, unconfirmed"
-
-_VEO_ROWS: tuple[StatusRow, ...] = (
-    StatusRow("pending", _Q),
-    StatusRow("processing", _R),
-    StatusRow("completed", _S),
-    StatusRow("failed", _F),
-    StatusRow("image_downloading", _R, _UNCONFIRMED),
-    StatusRow("video_generating", _R, _UNCONFIRMED),
-    # Upsampling may follow: treating this as final would hand out a video URL that
-    # is still null, or the low-resolution one.
-    StatusRow(
-        "video_generation_completed", _R, f"{_UNCONFIRMED}; not final: upsampling may follow"
-    ),
-    StatusRow("video_generation_failed", _F, _UNCONFIRMED),
-    StatusRow("video_upsampling", _R, _UNCONFIRMED),
-    StatusRow("video_upsampling_completed", _S, _UNCONFIRMED),
-    StatusRow("video_upsampling_failed", _F, _UNCONFIRMED),
-    StatusRow("error", _F, _UNCONFIRMED),
-    StatusRow("queued", _Q, _DEFENSIVE, defensive=True),
-    StatusRow("running", _R, _DEFENSIVE, defensive=True),
-    StatusRow("cancelled", _C, _DEFENSIVE, defensive=True),
-)
-
-_MINIMAX_ROWS: tuple[StatusRow, ...] = (
-    StatusRow("Preparing", _Q),
-    StatusRow("Queueing", _Q),
-    StatusRow("Processing", _R),
-    StatusRow("Success", _S, "the video URL needs a second call (files/retrieve)"),
-    StatusRow("Fail", _F),
-)
-
-_VIDU_ROWS: tuple[StatusRow, ...] = (
-    StatusRow("created", _Q),
-    StatusRow("queueing", _Q),
-    StatusRow("processing", _R),
-    StatusRow("success", _S),
-    StatusRow("failed", _F, "cancelled when err_code is UserCancelled"),
-)
-
-_AITOEARN_ROWS: tuple[StatusRow, ...] = (
-    StatusRow("SUBMITTED", _Q),
-    StatusRow("NOT_START", _Q, "in the server's enum; not seen emitted"),
-    StatusRow("QUEUED", _Q, "in the server's enum; not seen emitted"),
-    StatusRow("InProgress", _R, "mixed case, as the server sends it"),
-    StatusRow("IN_PROGRESS", _R, "enum spelling"),
-    StatusRow("SUCCESS", _S),
-    StatusRow("FAILURE", _F, "upstream failed, cancelled or expired: not told apart"),
-    StatusRow("UNKNOWN", _U, "in the server's enum"),
-)
-
-_ROWS: Mapping[str, tuple[StatusRow, ...]] = {
-    "ark": _ARK_ROWS,
-    "volc": _ARK_ROWS,
-    "veo": _VEO_ROWS,
-    "minimax": _MINIMAX_ROWS,
-    "vidu": _VIDU_ROWS,
-    "aitoearn": _AITOEARN_ROWS,
-}
-
-# (provider, normalized base status, folded error code) -> final status.
-# Vidu reports a cancelled task as ``state: failed`` with ``err_code: UserCancelled``.
-_ERROR_CODE_RULES: Mapping[str, Mapping[tuple[TaskStatus, str], TaskStatus]] = {
-    "vidu": {(_F, "usercancelled"): _C},
-}
-
-
-def _fold(value: str) -> str:
-    """Fold a vendor value for lookup: lower case, no whitespace, ``_`` or ``-``."""
     return "".join(value.split()).lower().replace("_", "").replace("-", "")
 
 
@@ -152,24 +53,39 @@ def _build_lookup(rows: tuple[StatusRow, ...]) -> dict[str, TaskStatus]:
     """Precompute the folded lookup dict, refusing two spellings with different meanings."""
     lookup: dict[str, TaskStatus] = {}
     for row in rows:
-        key = _fold(row.raw)
+        key = fold(row.raw)
         if lookup.get(key, row.status) is not row.status:
-            # A table bug: fail at import, where tests see it, not at run time.
+            # A table bug: fail on the table's first use, which the tests make for every
+            # provider (test_tables_cover_providers), rather than answer one spelling wrongly.
             raise AssertionError(f"status table collision on {row.raw!r}")
         lookup[key] = row.status
     return lookup
 
 
-# Exact vendor spellings first (one dict lookup on the hot path), folded as a fallback.
-_EXACT: Mapping[str, Mapping[str, TaskStatus]] = {
-    provider: {row.raw: row.status for row in rows} for provider, rows in _ROWS.items()
-}
-_FOLDED: Mapping[str, Mapping[str, TaskStatus]] = {
-    provider: _build_lookup(rows) for provider, rows in _ROWS.items()
-}
+class _Lookup:
+    """One provider's status table, precomputed for lookups.
 
-STATUS_TABLES: Mapping[str, Mapping[str, TaskStatus]] = MappingProxyType(
-    {provider: MappingProxyType(dict(table)) for provider, table in _EXACT.items()}
+    Exact spellings first (one dict lookup on the hot path), folded spellings as the fallback,
+    then the error-code overrides.
+    """
+
+    __slots__ = ("exact", "folded", "overrides", "rows")
+
+    def __init__(self, provider: str) -> None:
+        found = _providers.facts(provider)
+        self.rows: tuple[StatusRow, ...] = found.status_rows
+        self.exact: dict[str, TaskStatus] = {row.raw: row.status for row in self.rows}
+        self.folded = _build_lookup(self.rows)
+        self.overrides: dict[tuple[TaskStatus, str], TaskStatus] = {
+            (rule.status, fold(rule.error_code)): rule.becomes for rule in found.status_overrides
+        }
+
+
+# Built per provider on first use: the tables live in the provider modules, which import this one.
+_LOOKUPS: _providers.LazyMapping[_Lookup] = _providers.LazyMapping(_Lookup)
+
+STATUS_TABLES: Mapping[str, Mapping[str, TaskStatus]] = _providers.LazyMapping(
+    lambda provider: MappingProxyType(dict(_LOOKUPS[provider].exact))
 )
 """Provider -> (vendor spelling -> normalized status), read-only, for documentation.
 
@@ -200,13 +116,14 @@ def _warn_unknown(provider: str, raw: object) -> None:
             return
         if len(_WARNED) >= _WARNED_MAX:
             _WARNED_FULL = True
-            logger.warning(
+            _logger().warning(
                 "%d distinct unknown status values seen; not logging any more",
                 _WARNED_MAX,
             )
             return
         _WARNED.add(key)
-    if provider in _FOLDED:
+    logger = _logger()
+    if provider in _LOOKUPS:
         logger.warning(
             "unknown %s status %s; reported as 'unknown' (raw_status keeps it)",
             provider,
@@ -218,6 +135,17 @@ def _warn_unknown(provider: str, raw: object) -> None:
             provider,
             shown,
         )
+
+
+def _logger() -> logging.Logger:
+    """The ``"vtasks"`` logger, imported only when there is something to say.
+
+    ``logging`` costs more to import than this whole module, and the CLI's help loads the status
+    machinery with the provider modules.
+    """
+    import logging
+
+    return logging.getLogger("vtasks")
 
 
 def _forget_warnings() -> None:
@@ -245,23 +173,21 @@ def normalize_status(provider: str, raw: object, *, error_code: str | None = Non
     Returns:
         The normalized status.
     """
-    exact = _EXACT.get(provider)
-    if exact is None:
+    lookup = _LOOKUPS.find(provider)
+    if lookup is None:
         _warn_unknown(provider, raw)
         return _U
     status: TaskStatus | None = None
     if isinstance(raw, str):
         # str subclasses (a TaskStatus) hash like their value, so this works for them too.
-        status = exact.get(raw)
+        status = lookup.exact.get(raw)
         if status is None:
-            status = _FOLDED[provider].get(_fold(raw))
+            status = lookup.folded.get(fold(raw))
     if status is None:
         _warn_unknown(provider, raw)
         return _U
-    if error_code:
-        rules = _ERROR_CODE_RULES.get(provider)
-        if rules is not None and isinstance(error_code, str):
-            return rules.get((status, _fold(error_code)), status)
+    if error_code and lookup.overrides and isinstance(error_code, str):
+        return lookup.overrides.get((status, fold(error_code)), status)
     return status
 
 
@@ -279,12 +205,11 @@ def status_table_rows(provider: str) -> list[tuple[str, TaskStatus, str]]:
     Raises:
         ConfigurationError: For an unknown provider.
     """
-    rows = _ROWS.get(provider)
-    if rows is None:
+    if provider not in _LOOKUPS:
         raise ConfigurationError(
-            f"unknown provider {provider!r}", hint=f"choose one of {', '.join(sorted(_ROWS))}"
+            f"unknown provider {provider!r}", hint=f"choose one of {', '.join(sorted(_LOOKUPS))}"
         )
-    return [(row.raw, row.status, row.note) for row in rows]
+    return [(row.raw, row.status, row.note) for row in _LOOKUPS[provider].rows]
 
 
 def raw_statuses_for(
@@ -304,8 +229,7 @@ def raw_statuses_for(
     Returns:
         The vendor spellings in table order (empty when none, or for an unknown provider).
     """
+    rows = _LOOKUPS[provider].rows if provider in _LOOKUPS else ()
     return tuple(
-        row.raw
-        for row in _ROWS.get(provider, ())
-        if row.status == status and (include_defensive or not row.defensive)
+        row.raw for row in rows if row.status == status and (include_defensive or not row.defensive)
     )

@@ -16,7 +16,7 @@ from .. import _download as dl
 from .._answers import describe_non_json
 from .._exceptions import DownloadError, ResponseError, VTasksError
 from .._models import Task
-from .._providers import Request
+from .._providers._base import Request
 from .exchange import Exchange, hops_flow, read_all
 from .get import get_task_flow
 from .steps import Flow, Progress, Read, Sleep

@@ -27,7 +27,7 @@ from .steps import Answer, Body, Close, Flow, Outcome, Read, Send, Sleep
 
 if TYPE_CHECKING:
     from .._clock import Clock
-    from .._providers import Adapter, Request
+    from .._providers._base import Adapter, Request
     from .._retry import RetryPolicy
 
 __all__ = ["DEFAULT_HEADERS", "USER_AGENT", "Exchange", "read_all", "send_flow"]

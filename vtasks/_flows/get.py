@@ -8,7 +8,7 @@ import attrs
 
 from .._exceptions import APIError, NotFoundError
 from .._models import Task
-from .._providers import Adapter, Page
+from .._providers._base import Adapter, Page
 from .steps import Flow, Outcome, fetch_all, fetch_one, unwrap
 
 __all__ = ["URL_TOO_LONG", "BatchSize", "get_task_flow", "get_tasks_flow", "too_long", "unique"]

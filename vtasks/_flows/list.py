@@ -19,7 +19,7 @@ import attrs
 
 from .._exceptions import APIError
 from .._models import Task, TaskStatus
-from .._providers import Adapter, Page, Request
+from .._providers._base import Adapter, Page, Request
 from .._status import raw_statuses_for
 from .._time import to_iso
 from .get import too_long

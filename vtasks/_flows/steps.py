@@ -35,7 +35,7 @@ from .._models import Task
 if TYPE_CHECKING:
     import httpx
 
-    from .._providers import Request
+    from .._providers._base import Request
 
 __all__ = [
     "Answer",

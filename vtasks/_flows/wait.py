@@ -8,7 +8,7 @@ from typing import TypeVar
 from .._error_codes import is_retryable_error
 from .._exceptions import VTasksError, WaitTimeout
 from .._models import Task
-from .._providers import Adapter
+from .._providers._base import Adapter
 from .._retry import PollSchedule
 from .get import BatchSize, get_task_flow, get_tasks_flow, unique
 from .steps import Emit, Flow, Sleep

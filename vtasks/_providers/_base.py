@@ -21,8 +21,10 @@ import attrs
 
 from .._exceptions import ResponseError
 from .._models import Task
+from ._facts import BEARER, AuthScheme, ProviderFacts
 
 __all__ = [
+    "BEARER",
     "Adapter",
     "AuthScheme",
     "Page",
@@ -37,21 +39,6 @@ __all__ = [
     "json_excerpt",
     "request_from_generated",
 ]
-
-
-@attrs.frozen(slots=True)
-class AuthScheme:
-    """How a provider expects its API key: ``<header>: <prefix><key>``."""
-
-    header: str
-    prefix: str
-
-    def value(self, api_key: str) -> str:
-        """The header value carrying ``api_key``."""
-        return f"{self.prefix}{api_key}"
-
-
-BEARER = AuthScheme("Authorization", "Bearer ")
 
 
 @attrs.frozen(slots=True)
@@ -218,27 +205,44 @@ def json_excerpt(payload: object) -> str:
 class Adapter:
     """The interface of one provider: every method is pure (no I/O).
 
-    Subclasses set the class attributes and implement the ``*_request`` / ``parse_*`` methods.
-    Listing and id filtering are optional, declared by ``supports_list`` and ``id_filter_max``.
+    A subclass sets ``facts`` (its provider's :class:`~vtasks._providers._facts.ProviderFacts`) and
+    implements the ``*_request`` / ``parse_*`` methods. The class attributes below are copied from
+    ``facts`` when the subclass is defined, so that the facts stay the one source and the hot path
+    still reads plain class attributes. Listing and id filtering are optional, declared by the
+    facts' ``list_path`` and ``id_filter_max``.
     """
 
+    facts: ClassVar[ProviderFacts]
+    # Copied from ``facts`` (see there for their meaning); no defaults here, so that the facts'
+    # defaults are the only ones.
     name: ClassVar[str]
-    auth: ClassVar[AuthScheme] = BEARER
-    supports_list: ClassVar[bool] = False
-    # Largest page the vendor serves, and the default page size vtasks asks for.
-    max_page_size: ClassVar[int] = 0
-    default_page_size: ClassVar[int] = 0
-    # The highest page number the vendor serves (Ark: 500), or None for no limit.
-    max_page_number: ClassVar[int | None] = None
-    # How many ids one list request may filter on (0: the vendor has no id filter).
-    id_filter_max: ClassVar[int] = 0
-    # Whether list pages are addressed by number (True) or by an opaque token (False).
-    numbered_pages: ClassVar[bool] = True
-    # Whether the server filters on creation time (else vtasks filters locally).
-    server_time_filter: ClassVar[bool] = False
-    # Endpoint -> error codes that, on a request about given task ids, mean "no such task"
-    # (vendors that answer a generic "invalid parameter" for an unknown id).
-    not_found_codes: ClassVar[Mapping[str, frozenset[str]]] = {}
+    auth: ClassVar[AuthScheme]
+    supports_list: ClassVar[bool]
+    max_page_size: ClassVar[int]
+    default_page_size: ClassVar[int]
+    max_page_number: ClassVar[int | None]
+    id_filter_max: ClassVar[int]
+    numbered_pages: ClassVar[bool]
+    server_time_filter: ClassVar[bool]
+    not_found_codes: ClassVar[Mapping[str, frozenset[str]]]
+    _first_page: ClassVar[int]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        facts = cls.__dict__.get("facts")
+        if facts is None:
+            return  # a shared base (Seedance's): its concrete subclasses bring the facts
+        cls.name = facts.name
+        cls.auth = facts.auth
+        cls.supports_list = facts.supports_list
+        cls.max_page_size = facts.max_page_size
+        cls.default_page_size = facts.default_page_size
+        cls.max_page_number = facts.max_page_number
+        cls.id_filter_max = facts.id_filter_max
+        cls.numbered_pages = facts.numbered_pages
+        cls.server_time_filter = facts.server_time_filter
+        cls.not_found_codes = facts.not_found_codes
+        cls._first_page = facts.first_page
 
     def get_request(self, task_id: str) -> Request:
         """The request that fetches one task."""
@@ -267,8 +271,8 @@ class Adapter:
         raise NotImplementedError
 
     def first_page(self) -> int:
-        """The number of the first page (1 for most vendors, 0 for Vidu)."""
-        return 1
+        """The number of the first page (1 for most vendors, 0 for Vidu): ``facts.first_page``."""
+        return self._first_page
 
     def server_status_filter(self, raw_values: Sequence[str]) -> tuple[str, ...]:
         """The raw status values to send for the raw values wanted (``()``: filter locally only)."""

@@ -1,4 +1,7 @@
-"""AiToEarn open platform: page-numbered list with ``totalPages``, and a per-task endpoint.
+"""AiToEarn open platform: everything vtasks knows about the ``aitoearn`` provider, and its adapter.
+
+Page-numbered list with ``totalPages`` (newest first), and a per-task endpoint whose id must be a
+24-hex ObjectId. China has its own host, ``https://aitoearn.cn``.
 
 Every answer is HTTP 200 inside ``{code, message, data}``; the request succeeded only when
 ``code == 0``. Auth is the ``X-Api-Key`` header. Times are ISO-8601 strings; statuses mix cases
@@ -7,16 +10,21 @@ Every answer is HTTP 200 inside ``{code, message, data}``; the request succeeded
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar
+from collections.abc import Sequence
+from typing import Any
 
-from .._exceptions import ResponseError
+from .._exceptions import (
+    AuthenticationError,
+    InvalidRequestError,
+    NotFoundError,
+    ResponseError,
+    ServerError,
+)
 from .._models import Task, TaskStatus
 from .._status import normalize_status
 from .._time import parse_iso8601
 from ._base import (
     Adapter,
-    AuthScheme,
     Page,
     Request,
     as_float,
@@ -29,20 +37,59 @@ from ._base import (
     json_excerpt,
     request_from_generated,
 )
+from ._facts import AuthScheme, CodeRule, ProviderFacts, StatusRow
 
-__all__ = ["AitoearnAdapter"]
+__all__ = ["FACTS", "AitoearnAdapter"]
+
+_Q, _R = TaskStatus.QUEUED, TaskStatus.RUNNING
+_IN_ENUM = "in the server's enum; not seen emitted"
+
+FACTS = ProviderFacts(
+    name="aitoearn",
+    title="AiToEarn",
+    default_base_url="https://aitoearn.ai",
+    auth=AuthScheme("X-Api-Key", ""),
+    get_path="/api/ai/video/generations/{id}",
+    list_path="/api/ai/video/generations",
+    status_rows=(
+        StatusRow("SUBMITTED", _Q),
+        StatusRow("NOT_START", _Q, _IN_ENUM),
+        StatusRow("QUEUED", _Q, _IN_ENUM),
+        StatusRow("InProgress", _R, "mixed case, as the server sends it"),
+        StatusRow("IN_PROGRESS", _R, "enum spelling"),
+        StatusRow("SUCCESS", TaskStatus.SUCCEEDED),
+        StatusRow(
+            "FAILURE", TaskStatus.FAILED, "upstream failed, cancelled or expired: not told apart"
+        ),
+        StatusRow("UNKNOWN", TaskStatus.UNKNOWN, "in the server's enum"),
+    ),
+    # Body ``code``, sent with HTTP 200 (0 = ok); the server's libs/common response-code.enum.ts.
+    code_rules=(
+        CodeRule("400", InvalidRequestError, "bad request"),
+        CodeRule("401", AuthenticationError, "unauthorized"),
+        CodeRule("500", ServerError, "internal error"),
+        CodeRule(
+            "10002", InvalidRequestError, "validation failed (e.g. task id is not a 24-hex id)"
+        ),
+        CodeRule("12300", InvalidRequestError, "invalid model"),
+        CodeRule("12301", ServerError, "AI call failed"),
+        CodeRule("12302", NotFoundError, "invalid task id"),
+        CodeRule("19000", AuthenticationError, "API key invalid"),
+    ),
+    # A task id that is not a 24-hex ObjectId fails validation (10002): no such task.
+    not_found_codes={"get": frozenset({"10002"})},
+    timestamps="ISO-8601 strings (submittedAt, startedAt, finishedAt)",
+    # pageSize 1-1000 (default 10): the largest page, fewest round trips over long histories.
+    max_page_size=1000,
+    default_page_size=1000,
+)
+"""What vtasks knows about AiToEarn."""
 
 
 class AitoearnAdapter(Adapter):
     """``GET /api/ai/video/generations`` and ``GET /api/ai/video/generations/{taskId}``."""
 
-    name = "aitoearn"
-    auth = AuthScheme("X-Api-Key", "")
-    supports_list = True
-    max_page_size = 1000
-    default_page_size = 1000  # the largest page: fewest round trips over long histories
-    # A task id that is not a 24-hex ObjectId fails validation (10002): no such task.
-    not_found_codes: ClassVar[Mapping[str, frozenset[str]]] = {"get": frozenset({"10002"})}
+    facts = FACTS
 
     def __init__(self) -> None:
         from vtasks_gen_aitoearn.api.video import get_task, list_tasks

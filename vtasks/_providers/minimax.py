@@ -1,18 +1,29 @@
-"""MiniMax Hailuo: a query endpoint, then a file endpoint for the download URL. No listing.
+"""MiniMax Hailuo: everything vtasks knows about the ``minimax`` provider, and its adapter.
+
+A query endpoint, then a file endpoint for the download URL. No listing (v1). Keys are
+region-bound: China has its own host, ``https://api.minimaxi.com``.
 
 Every answer is HTTP 200; errors travel in ``base_resp.status_code``. The query gives no time at all,
 so the task's timestamps are ``None``, except ``created_at`` from the file (when the video was
-written). A succeeded task's ``file_id`` is resolved to ``download_url`` with ``files/retrieve``.
+written). A succeeded task's ``file_id`` is resolved to ``download_url`` with ``files/retrieve``;
+``file_id`` is a string in the query and an int64 in the file answer, and the URL is valid for
+about an hour.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import Any
 
 import attrs
 
-from .._models import Task
+from .._exceptions import (
+    AuthenticationError,
+    InvalidRequestError,
+    PermissionDeniedError,
+    RateLimitError,
+    ServerError,
+)
+from .._models import Task, TaskStatus
 from .._status import normalize_status
 from .._time import from_unix_seconds
 from ._base import (
@@ -24,19 +35,55 @@ from ._base import (
     expect_object,
     request_from_generated,
 )
+from ._facts import CodeRule, ProviderFacts, StatusRow
 
-__all__ = ["MinimaxAdapter"]
+__all__ = ["FACTS", "MinimaxAdapter"]
+
+_Q, _R = TaskStatus.QUEUED, TaskStatus.RUNNING
+
+FACTS = ProviderFacts(
+    name="minimax",
+    title="MiniMax Hailuo",
+    default_base_url="https://api.minimax.io",
+    get_path="/v1/query/video_generation?task_id={id}",
+    extra=("/v1/files/retrieve?file_id={file_id}",),
+    status_rows=(
+        StatusRow("Preparing", _Q),
+        StatusRow("Queueing", _Q),
+        StatusRow("Processing", _R),
+        StatusRow(
+            "Success", TaskStatus.SUCCEEDED, "the video URL needs a second call (files/retrieve)"
+        ),
+        StatusRow("Fail", TaskStatus.FAILED),
+    ),
+    # base_resp.status_code, sent with HTTP 200 (0 = ok).
+    code_rules=(
+        CodeRule("1000", ServerError, "unknown error"),
+        CodeRule("1001", ServerError, "timeout"),
+        CodeRule("1002", RateLimitError, "rate limit (RPM)"),
+        CodeRule("1004", AuthenticationError, "authentication failed / token does not match group"),
+        CodeRule("1008", PermissionDeniedError, "insufficient balance"),
+        CodeRule("1013", ServerError, "internal error"),
+        CodeRule("1024", ServerError, "internal error"),
+        CodeRule("1026", InvalidRequestError, "input content is sensitive"),
+        CodeRule("1027", InvalidRequestError, "output content is sensitive"),
+        CodeRule("1033", ServerError, "system error"),
+        CodeRule("1039", RateLimitError, "token limit (TPM)"),
+        CodeRule("1041", RateLimitError, "connection limit"),
+        CodeRule("2013", InvalidRequestError, "invalid parameters"),
+        CodeRule("2049", AuthenticationError, "invalid API key"),
+    ),
+    # An unknown task_id (or file_id) is answered with 2013 "invalid params" (unconfirmed).
+    not_found_codes={"get": frozenset({"2013"}), "files": frozenset({"2013"})},
+    timestamps="none in the query; the file's created_at is Unix seconds",
+)
+"""What vtasks knows about MiniMax."""
 
 
 class MinimaxAdapter(Adapter):
     """``GET /v1/query/video_generation`` and ``GET /v1/files/retrieve``."""
 
-    name = "minimax"
-    # An unknown task_id (or file_id) is answered with 2013 "invalid params" (unconfirmed).
-    not_found_codes: ClassVar[Mapping[str, frozenset[str]]] = {
-        "get": frozenset({"2013"}),
-        "files": frozenset({"2013"}),
-    }
+    facts = FACTS
 
     def __init__(self) -> None:
         from vtasks_gen_minimax.api.files import retrieve_file

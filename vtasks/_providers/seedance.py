@@ -1,8 +1,13 @@
-"""Volcengine Seedance tasks: ``ark`` (Volcengine's own endpoint) and ``volc`` (a reseller's copy).
+"""Volcengine Seedance tasks: the home of both ``ark`` (Volcengine's own endpoint) and ``volc``.
 
-Both speak the same API under different path prefixes, so one adapter class serves both, over each
-provider's generated package. Timestamps are integer Unix seconds. Lists are page-numbered with a
-``total``; ``filter.task_ids`` (repeated key) and ``filter.status`` (one value) filter on the server.
+``volc`` is a reseller's pass-through copy of Ark: the same schema, status values and error codes
+under another host and path prefix. So this one module holds the facts of both (:data:`ARK`,
+:data:`VOLC`, sharing one status table and one error-code table) and one adapter class serves
+both, over each provider's generated package. A change to the shared schema is made here once.
+
+Timestamps are integer Unix seconds. Lists are page-numbered with a ``total``; ``filter.task_ids``
+(repeated key) and ``filter.status`` (one value) filter on the server. Only the last 7 days can be
+listed; result URLs are deleted after 24 h; a cancelled task stays queryable for 24 h, then is a 404.
 """
 
 from __future__ import annotations
@@ -11,7 +16,15 @@ from collections.abc import Sequence
 from types import ModuleType
 from typing import Any, ClassVar
 
-from .._models import Task
+from .._exceptions import (
+    AuthenticationError,
+    InvalidRequestError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+    ServerError,
+)
+from .._models import Task, TaskStatus
 from .._status import normalize_status
 from .._time import from_unix_seconds
 from ._base import (
@@ -26,20 +39,78 @@ from ._base import (
     expect_object,
     request_from_generated,
 )
+from ._facts import CodeRule, ProviderFacts, StatusRow
 
-__all__ = ["ArkAdapter", "VolcAdapter"]
+__all__ = ["ARK", "VOLC", "ArkAdapter", "VolcAdapter"]
+
+_C = TaskStatus.CANCELLED
+_DEFENSIVE = "defensive: not documented for this provider"
+
+_STATUS_ROWS = (
+    StatusRow("queued", TaskStatus.QUEUED),
+    StatusRow("running", TaskStatus.RUNNING),
+    StatusRow("succeeded", TaskStatus.SUCCEEDED),
+    StatusRow("failed", TaskStatus.FAILED, "the error field says why"),
+    StatusRow("cancelled", _C, "queryable for 24 h, then deleted (404)"),
+    StatusRow(
+        "expired",
+        TaskStatus.EXPIRED,
+        "passed execution_expires_after (BytePlus docs; not in the SDK docstring)",
+    ),
+    # new-api's Doubao mapping accepts these; cheap insurance against a reseller variant.
+    StatusRow("pending", TaskStatus.QUEUED, _DEFENSIVE, defensive=True),
+    StatusRow("processing", TaskStatus.RUNNING, _DEFENSIVE, defensive=True),
+    StatusRow("canceled", _C, f"{_DEFENSIVE} (US spelling)", defensive=True),
+)
+
+# Body ``error.code``, with real HTTP statuses; the reseller passes Ark's errors through.
+_CODE_RULES = (
+    CodeRule("AuthenticationError", AuthenticationError, "401"),
+    CodeRule("AccountOverdueError", PermissionDeniedError, "403; account overdue"),
+    CodeRule("AccessDenied", PermissionDeniedError, "403"),
+    CodeRule("InternalServiceError", ServerError, "500"),
+    CodeRule("ServiceUnavailable", ServerError, "503"),
+    CodeRule("RateLimitExceeded", RateLimitError, "429; RateLimitExceeded.*", "prefix"),
+    CodeRule("MissingParameter", InvalidRequestError, "400", "prefix"),
+    CodeRule("InvalidParameter", InvalidRequestError, "400; InvalidParameter.*", "prefix"),
+    CodeRule("NotFound", NotFoundError, "404; *NotFound", "suffix"),
+)
+
+_TASKS = "/contents/generations/tasks"
+
+
+def _facts(name: str, title: str, base_url: str, prefix: str) -> ProviderFacts:
+    """The facts of one of the two Seedance providers: all but the naming and paths are shared."""
+    return ProviderFacts(
+        name=name,
+        title=title,
+        default_base_url=base_url,
+        get_path=f"{prefix}{_TASKS}/{{id}}",
+        list_path=f"{prefix}{_TASKS}",
+        status_rows=_STATUS_ROWS,
+        code_rules=_CODE_RULES,
+        timestamps="integer Unix seconds (created_at, updated_at); no finish time",
+        # page_size 1-500. The largest page by default: fewest round trips, and the most tasks
+        # reachable within the vendor's 500-page limit (250,000 rather than 50,000 at 100 a page).
+        max_page_size=500,
+        default_page_size=500,
+        max_page_number=500,
+        # Ids per filtered request: as many as a page holds (about 20 KB of URL at 500 Ark ids);
+        # a server that refuses the URL as too long gets the batch in halves (see get_tasks_flow).
+        id_filter_max=500,
+    )
+
+
+ARK = _facts("ark", "Volcengine Ark (Seedance)", "https://ark.cn-beijing.volces.com", "/api/v3")
+"""What vtasks knows about Volcengine Ark's own endpoint."""
+
+VOLC = _facts("volc", "Volcengine Seedance (reseller)", "https://api.chainhub.tech", "/volc/v1")
+"""What vtasks knows about the reseller's copy of Ark."""
 
 
 class _SeedanceAdapter(Adapter):
-    supports_list = True
-    max_page_size = 500
-    # The largest page by default: fewest round trips, and the most tasks reachable within the
-    # vendor's 500-page limit (250,000 rather than 50,000 at 100 a page).
-    default_page_size = 500
-    max_page_number = 500
-    # Ids per filtered request: as many as a page holds (about 20 KB of URL at 500 Ark ids);
-    # a server that refuses the URL as too long gets the batch in halves (see get_tasks_flow).
-    id_filter_max = 500
+    """The adapter of both Seedance providers; a subclass names its facts and generated package."""
+
     package: ClassVar[str]
 
     def __init__(self) -> None:
@@ -132,12 +203,12 @@ class _SeedanceAdapter(Adapter):
 class ArkAdapter(_SeedanceAdapter):
     """Volcengine Ark, ``/api/v3/contents/generations/tasks``."""
 
-    name = "ark"
+    facts = ARK
     package = "vtasks_gen_ark"
 
 
 class VolcAdapter(_SeedanceAdapter):
     """The reseller's copy of Ark, ``/volc/v1/contents/generations/tasks``."""
 
-    name = "volc"
+    facts = VOLC
     package = "vtasks_gen_volc"

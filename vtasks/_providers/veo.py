@@ -1,4 +1,8 @@
-"""Google Veo through a reseller's "unified video format": one query endpoint, no listing.
+"""Google Veo through a reseller's "unified video format": everything vtasks knows about ``veo``.
+
+One query endpoint (``GET /v1/video/query?id=``), no listing. The id carries a model prefix
+(``veo3.1-fast:1760545785-euexscdeL8``). The reseller extensions in the status table are
+unconfirmed: no primary source documents them, so they are accepted defensively.
 
 ``status_update_time`` is Unix milliseconds in every example, though one reseller warns it may be
 seconds depending on the upstream: :func:`vtasks._time.from_unix_millis` tells them apart by size.
@@ -6,7 +10,8 @@ The answer's ``id`` may differ from the id asked for (it can lose the model pref
 keeps the id the caller used, which is the one that works for the next query.
 
 ``video_upsampling_completed`` counts as succeeded only when it comes with a video URL: some
-resellers pass through it on the way to ``completed`` and publish the URL only then.
+resellers pass through it on the way to ``completed`` and publish the URL only then. The table
+row and the rule that qualifies it are both here (:data:`FACTS`, :data:`STEP_VALUES`).
 """
 
 from __future__ import annotations
@@ -14,24 +19,58 @@ from __future__ import annotations
 from typing import Any
 
 from .._models import Task, TaskStatus
-from .._status import normalize_status
+from .._status import fold, normalize_status
 from .._time import from_unix_millis
 from ._base import Adapter, Request, as_text, expect_id, expect_object, request_from_generated
+from ._facts import ProviderFacts, StatusRow
 
-__all__ = ["VeoAdapter"]
+__all__ = ["FACTS", "STEP_VALUES", "VeoAdapter"]
 
-# Success-like reseller states that are steps on the way, not the end (unconfirmed).
-_STEPS = frozenset({"videoupsamplingcompleted"})
+_Q, _R, _S, _F = TaskStatus.QUEUED, TaskStatus.RUNNING, TaskStatus.SUCCEEDED, TaskStatus.FAILED
+_UNCONFIRMED = "reseller extension, unconfirmed"
+_DEFENSIVE = "defensive: not documented for this provider"
 
+FACTS = ProviderFacts(
+    name="veo",
+    title="Google Veo (reseller unified format)",
+    default_base_url="https://api.chainhub.tech",
+    get_path="/v1/video/query?id={id}",
+    status_rows=(
+        StatusRow("pending", _Q),
+        StatusRow("processing", _R),
+        StatusRow("completed", _S),
+        StatusRow("failed", _F),
+        StatusRow("image_downloading", _R, _UNCONFIRMED),
+        StatusRow("video_generating", _R, _UNCONFIRMED),
+        # Upsampling may follow: treating this as final would hand out a video URL that
+        # is still null, or the low-resolution one.
+        StatusRow(
+            "video_generation_completed", _R, f"{_UNCONFIRMED}; not final: upsampling may follow"
+        ),
+        StatusRow("video_generation_failed", _F, _UNCONFIRMED),
+        StatusRow("video_upsampling", _R, _UNCONFIRMED),
+        # Succeeded only with a video URL: see STEP_VALUES.
+        StatusRow("video_upsampling_completed", _S, _UNCONFIRMED),
+        StatusRow("video_upsampling_failed", _F, _UNCONFIRMED),
+        StatusRow("error", _F, _UNCONFIRMED),
+        StatusRow("queued", _Q, _DEFENSIVE, defensive=True),
+        StatusRow("running", _R, _DEFENSIVE, defensive=True),
+        StatusRow("cancelled", TaskStatus.CANCELLED, _DEFENSIVE, defensive=True),
+    ),
+    # No documented error codes: the HTTP status decides.
+    timestamps="status_update_time in Unix milliseconds (possibly seconds, told apart by size)",
+)
+"""What vtasks knows about the Veo reseller format."""
 
-def _fold(value: str | None) -> str:
-    return "".join((value or "").split()).lower().replace("_", "").replace("-", "")
+#: Success-like reseller states (folded) that are steps on the way, not the end (unconfirmed):
+#: without a video URL such a task is still running.
+STEP_VALUES = frozenset({fold("video_upsampling_completed")})
 
 
 class VeoAdapter(Adapter):
     """``GET /v1/video/query?id=``."""
 
-    name = "veo"
+    facts = FACTS
 
     def __init__(self) -> None:
         from vtasks_gen_veo.api.tasks import get_task
@@ -53,7 +92,11 @@ class VeoAdapter(Adapter):
         else:
             error_message, error_code = as_text(error), None
         video_url = as_text(payload.get("video_url"))
-        if status is TaskStatus.SUCCEEDED and video_url is None and _fold(raw_status) in _STEPS:
+        if (
+            status is TaskStatus.SUCCEEDED
+            and video_url is None
+            and fold(raw_status or "") in STEP_VALUES
+        ):
             # A reseller's intermediate "...completed" step without a video: the final
             # "completed" (with the URL) is still to come, so the task is not finished yet.
             status = TaskStatus.RUNNING

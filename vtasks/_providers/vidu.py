@@ -1,8 +1,13 @@
-"""Vidu enterprise API: token-paged task list with server-side filters, and a per-task creations call.
+"""Vidu enterprise API: everything vtasks knows about the ``vidu`` provider, and its adapter.
 
-Auth is ``Authorization: Token KEY``. A cancelled task reads ``state: failed`` with
-``err_code: UserCancelled`` (the status table's error-code rule makes it ``cancelled``). Times are
-RFC 3339 strings. The list filters on ids, states and a creation window on the server.
+Token-paged task list with server-side filters, and a per-task creations call. Auth is
+``Authorization: Token KEY`` (not Bearer). A cancelled task reads ``state: failed`` with
+``err_code: UserCancelled`` (the status override makes it ``cancelled``). Times are RFC 3339
+strings. The list filters on ids, states and a creation window on the server.
+
+Quirks: pages count from 0; an empty ``next_page_token`` ends a listing; the vendor's own page
+prints the paging parameters as ``paper.*``, a typo (every other Vidu API uses ``pager.*``);
+creation URLs are valid for 24 h. China has its own host, ``https://api.vidu.cn``.
 """
 
 from __future__ import annotations
@@ -10,12 +15,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from .._models import Task
+from .._exceptions import (
+    AuthenticationError,
+    InvalidRequestError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+    ServerError,
+)
+from .._models import Task, TaskStatus
 from .._status import normalize_status
 from .._time import parse_iso8601
 from ._base import (
     Adapter,
-    AuthScheme,
     Page,
     Request,
     as_float,
@@ -27,31 +39,74 @@ from ._base import (
     given,
     request_from_generated,
 )
+from ._facts import AuthScheme, CodeRule, ProviderFacts, StatusOverride, StatusRow
 
-__all__ = ["ViduAdapter"]
+__all__ = ["FACTS", "ViduAdapter"]
+
+_Q, _R, _S, _F = TaskStatus.QUEUED, TaskStatus.RUNNING, TaskStatus.SUCCEEDED, TaskStatus.FAILED
+
+FACTS = ProviderFacts(
+    name="vidu",
+    title="Vidu",
+    default_base_url="https://api.vidu.com",
+    auth=AuthScheme("Authorization", "Token "),
+    get_path="/ent/v2/tasks/{id}/creations",
+    list_path="/ent/v2/tasks",
+    status_rows=(
+        StatusRow("created", _Q),
+        StatusRow("queueing", _Q),
+        StatusRow("processing", _R),
+        StatusRow("success", _S),
+        StatusRow("failed", _F, "cancelled when err_code is UserCancelled"),
+    ),
+    # Vidu has no cancelled state: a cancelled task is ``failed`` with this error code.
+    status_overrides=(StatusOverride(_F, "UserCancelled", TaskStatus.CANCELLED),),
+    # Error names in ``reason`` / ``err_code``, with real HTTP statuses (the note gives each).
+    code_rules=(
+        CodeRule("BadRequest", InvalidRequestError, "400"),
+        CodeRule("FieldInvalid", InvalidRequestError, "400"),
+        CodeRule("PageSizeOutOfRange", InvalidRequestError, "400"),
+        # 400 at Vidu, but a billing problem like MiniMax 1008 / Ark AccountOverdueError:
+        # the same class across providers lets callers handle "top up your account" once.
+        CodeRule("CreditInsufficient", PermissionDeniedError, "400; out of credits"),
+        CodeRule("CreationPolicyViolation", InvalidRequestError, "400; content policy"),
+        CodeRule("ModelUnavailable", InvalidRequestError, "400"),
+        CodeRule(
+            "UserCancelled", InvalidRequestError, "400; as a task err_code it means cancelled"
+        ),
+        CodeRule("Unauthorized", AuthenticationError, "401"),
+        CodeRule("Forbidden", PermissionDeniedError, "403"),
+        CodeRule("TaskNotFound", NotFoundError, "404"),
+        CodeRule("CreationNotFound", NotFoundError, "404"),
+        CodeRule("Conflict", InvalidRequestError, "409"),
+        CodeRule("QuotaExceeded", RateLimitError, "429"),
+        CodeRule("TooManyRequests", RateLimitError, "429"),
+        CodeRule("SystemThrottling", RateLimitError, "429"),
+        CodeRule("Canceled", ServerError, "499; request cancelled on the server side"),
+        CodeRule("InternalServiceFailure", ServerError, "500"),
+    ),
+    timestamps="RFC 3339 strings (created_at)",
+    # pager.pagesz: default 10, at most 100; vtasks asks for the most (fewest round trips).
+    max_page_size=100,
+    default_page_size=100,
+    first_page=0,
+    numbered_pages=False,
+    id_filter_max=100,
+    server_time_filter=True,
+)
+"""What vtasks knows about Vidu."""
 
 
 class ViduAdapter(Adapter):
     """``GET /ent/v2/tasks`` and ``GET /ent/v2/tasks/{id}/creations``."""
 
-    name = "vidu"
-    auth = AuthScheme("Authorization", "Token ")
-    supports_list = True
-    max_page_size = 100
-    default_page_size = 100
-    id_filter_max = 100
-    numbered_pages = False
-    server_time_filter = True
+    facts = FACTS
 
     def __init__(self) -> None:
         from vtasks_gen_vidu.api.tasks import get_task, list_tasks
 
         self._get = get_task
         self._list = list_tasks
-
-    def first_page(self) -> int:
-        """Vidu counts pages from 0."""
-        return 0
 
     def get_request(self, task_id: str) -> Request:
         """GET ``/ent/v2/tasks/{id}/creations``."""
