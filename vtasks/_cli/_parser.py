@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 
 from vtasks import __version__
-from vtasks._config import PROVIDER_INFO, PROVIDERS
+from vtasks._config import PROVIDERS
 from vtasks._models import TaskStatus
 
 from ._errors import EXIT_CODES
@@ -74,7 +74,8 @@ def exit_codes_text() -> str:
 
 def epilog() -> str:
     """The text after the option list of ``vtasks --help``: examples, environment, exit codes."""
-    listable = ", ".join(p for p in PROVIDERS if PROVIDER_INFO[p].supports_list)
+    # Which providers can list is a fact of each provider's home module: naming them here would
+    # load all six modules for every `--help`, so the help points at `vtasks providers` instead.
     return (
         f"{_EXAMPLES}\n\n"
         "environment:\n"
@@ -82,7 +83,7 @@ def epilog() -> str:
         "  VTASKS_<PROVIDER>_BASE_URL  another base URL (a region, a reseller, a simulator)\n"
         "  NO_COLOR                    set to turn colour off\n\n"
         f"providers: {', '.join(PROVIDERS)}\n"
-        f"  list works on {listable}; see `vtasks providers`\n\n" + exit_codes_text()
+        "  `vtasks providers` shows each one's endpoints and which can list\n\n" + exit_codes_text()
     )
 
 
