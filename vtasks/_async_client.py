@@ -103,7 +103,7 @@ class AsyncClient(BaseClient[httpx.AsyncClient, AsyncGenerator[Task, None]]):
 
         ``on_progress`` may be a coroutine function; it is awaited.
         """
-        flow = self._download_flow(self._exchange, task_or_id, path, overwrite, on_progress)
+        flow = self._download_flow(task_or_id, path, overwrite, on_progress)
         return await self._run(flow, on_progress=on_progress)
 
     # -- driving flows ----------------------------------------------------------------------

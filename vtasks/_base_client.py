@@ -275,7 +275,6 @@ class BaseClient(Generic[HttpT, TasksT]):
 
     def _download_flow(
         self,
-        exchange: Any,
         task_or_id: Task | str,
         path: str | os.PathLike[str],
         overwrite: bool,
@@ -290,7 +289,11 @@ class BaseClient(Generic[HttpT, TasksT]):
             raise ConfigurationError(f"path must be a str or os.PathLike, not {path!r}")
         check_callback("on_progress", on_progress)
         return download_flow(
-            exchange, task_or_id, path, overwrite=bool(overwrite), progress=on_progress is not None
+            self._exchange,
+            task_or_id,
+            path,
+            overwrite=bool(overwrite),
+            progress=on_progress is not None,
         )
 
 

@@ -147,7 +147,7 @@ class Client(BaseClient[httpx.Client, Generator[Task, None, None]]):
             DownloadError: The task has no video yet, the transfer broke off, or the server
                 refused it (the underlying error is chained as ``__cause__``).
         """
-        flow = self._download_flow(self._exchange, task_or_id, path, overwrite, on_progress)
+        flow = self._download_flow(task_or_id, path, overwrite, on_progress)
         return self._run(flow, on_progress=on_progress)
 
     # -- driving flows ----------------------------------------------------------------------
