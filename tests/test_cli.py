@@ -6,7 +6,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -187,19 +187,19 @@ def test_list_on_a_provider_without_list_is_usage(provider: str) -> None:
 
 def test_list_broken_pipe_is_quiet(fake: FakeProviders, env: dict[str, str]) -> None:
     fake.add_tasks("aitoearn", 600, snapshots=False)
-    proc = subprocess.Popen(
+    with subprocess.Popen(
         [sys.executable, "-m", "vtasks", "list", "aitoearn", "--json", "--page-size", "200"],
         env=clean_env(env),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-    )
-    assert proc.stdout is not None
-    assert proc.stderr is not None
-    json.loads(proc.stdout.readline())
-    proc.stdout.close()  # like `| head -n 1`
-    err = proc.stderr.read()
-    assert proc.wait(timeout=30) == 0
+    ) as proc:
+        assert proc.stdout is not None
+        assert proc.stderr is not None
+        json.loads(proc.stdout.readline())
+        proc.stdout.close()  # like `| head -n 1`
+        err = proc.stderr.read()
+        assert proc.wait(timeout=30) == 0
     assert "Traceback" not in err
     assert err == ""
 
@@ -211,18 +211,18 @@ def test_wait_shows_progress_and_prints_the_result(
     fake: FakeProviders, env: dict[str, str]
 ) -> None:
     task = fake.add_task("minimax", lifecycle="succeeded", step_seconds=10)
-    proc = subprocess.Popen(
+    with subprocess.Popen(
         [sys.executable, "-m", "vtasks", "wait", "minimax", task.id, "--interval", "0.1", "--json"],
         env=clean_env(env),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-    )
-    deadline = time.monotonic() + 20
-    while not fake.requests and time.monotonic() < deadline:  # the first poll, at "Preparing"
-        time.sleep(0.02)
-    fake.clock.speed = 20.0  # then each 10 s lifecycle step takes 0.5 s
-    out, err = proc.communicate(timeout=30)
+    ) as proc:
+        deadline = time.monotonic() + 20
+        while not fake.requests and time.monotonic() < deadline:  # the first poll, at "Preparing"
+            time.sleep(0.02)
+        fake.clock.speed = 20.0  # then each 10 s lifecycle step takes 0.5 s
+        out, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err
     (final,) = json_lines(out)
     assert final["status"] == "succeeded"
@@ -361,19 +361,19 @@ def _interrupt(
     fake: FakeProviders, args: list[str], env: dict[str, str], after: float
 ) -> tuple[int, str, str]:
     """Run the CLI; ``after`` seconds past its first request to the simulator, press Ctrl-C."""
-    proc = subprocess.Popen(
+    with subprocess.Popen(
         [sys.executable, "-m", "vtasks", *args],
         env=clean_env(env),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-    )
-    deadline = time.monotonic() + 20
-    while not fake.requests and time.monotonic() < deadline:
-        time.sleep(0.02)
-    time.sleep(after)
-    proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=20)
+    ) as proc:
+        deadline = time.monotonic() + 20
+        while not fake.requests and time.monotonic() < deadline:
+            time.sleep(0.02)
+        time.sleep(after)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=20)
     return proc.returncode, out, err
 
 
@@ -402,23 +402,33 @@ def test_ctrl_c_during_parallel_pages_exits_at_once(
     fake: FakeProviders, env: dict[str, str]
 ) -> None:
     fake.add_tasks("ark", 100, snapshots=False)
-    fake.inject("ark", "latency", endpoint="list", seconds=1.5, count=1)  # the first page
-    proc = subprocess.Popen(
+    first = fake.inject("ark", "latency", endpoint="list", seconds=1.5, count=1)  # the first page
+    with subprocess.Popen(
         [sys.executable, "-m", "vtasks", "list", "ark", "--page-size", "10"],
         env=clean_env(env),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-    )
-    time.sleep(0.8)
-    fake.inject("ark", "latency", endpoint="list", seconds=20, count=None)  # the parallel pages
-    time.sleep(2.5)
-    proc.send_signal(signal.SIGINT)
-    interrupted = time.monotonic()
-    _out, err = proc.communicate(timeout=30)
+    ) as proc:
+        # Event-driven, not timed sleeps: the first page is being held back, so the parallel
+        # pages (asked for once it is answered) all meet the second, long latency.
+        _until(lambda: first.hits == 1)
+        rest = fake.inject("ark", "latency", endpoint="list", seconds=20, count=None)
+        _until(lambda: rest.hits >= 1)  # the next pages are in flight, held back
+        proc.send_signal(signal.SIGINT)
+        interrupted = time.monotonic()
+        _out, err = proc.communicate(timeout=30)
     assert proc.returncode == 130
+    # An integration test whose promise is a time bound: far less than the 20 s the pages hang.
     assert time.monotonic() - interrupted < 5  # not held by requests still in flight
     assert err.splitlines()[-1] == "vtasks: interrupted"
+
+
+def _until(condition: Callable[[], bool], timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out waiting for the CLI"
+        time.sleep(0.01)
 
 
 # ---- keys, configuration, usage ---------------------------------------------------------------
@@ -517,29 +527,29 @@ def test_providers_json() -> None:
 
 
 def test_serve_fake_serves_until_interrupted() -> None:
-    proc = subprocess.Popen(
+    with subprocess.Popen(
         [sys.executable, "-m", "vtasks", "serve-fake", "--seed-demo"],
         env=clean_env(),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-    )
-    try:
-        assert proc.stdout is not None
-        banner = proc.stdout.readline()
-        assert "listening on http://127.0.0.1:" in banner
-        base_url = banner.split()[-1]
-        lines = []
-        while not (line := proc.stdout.readline()).startswith("Press Ctrl-C"):
-            lines.append(line)
-        demo_ark = next(line for line in lines if line.strip().startswith("demo ark:"))
-        task_id = demo_ark.split(":", 1)[1].split()[0]
-        env = {"VTASKS_ARK_BASE_URL": base_url, "VTASKS_ARK_API_KEY": "sk-fake-ark-0001"}
-        result = vtasks_cli("get", "ark", task_id, "--json", env=env)
-        assert json_lines(result.stdout)[0]["status"] == "succeeded"
-    finally:
-        proc.send_signal(signal.SIGINT)
-        proc.communicate(timeout=20)
+    ) as proc:
+        try:
+            assert proc.stdout is not None
+            banner = proc.stdout.readline()
+            assert "listening on http://127.0.0.1:" in banner
+            base_url = banner.split()[-1]
+            lines = []
+            while not (line := proc.stdout.readline()).startswith("Press Ctrl-C"):
+                lines.append(line)
+            demo_ark = next(line for line in lines if line.strip().startswith("demo ark:"))
+            task_id = demo_ark.split(":", 1)[1].split()[0]
+            env = {"VTASKS_ARK_BASE_URL": base_url, "VTASKS_ARK_API_KEY": "sk-fake-ark-0001"}
+            result = vtasks_cli("get", "ark", task_id, "--json", env=env)
+            assert json_lines(result.stdout)[0]["status"] == "succeeded"
+        finally:
+            proc.send_signal(signal.SIGINT)
+            proc.communicate(timeout=20)
     assert proc.returncode == 0
 
 

@@ -301,27 +301,27 @@ def test_seed_demo(fake: FakeProviders) -> None:
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 def test_module_entry_point_exits_0_on_ctrl_c() -> None:
-    proc = subprocess.Popen(
+    with subprocess.Popen(
         [sys.executable, "-m", "vtasks.testing", "--port", "0"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    try:
-        assert proc.stdout is not None
-        lines = []
-        for line in proc.stdout:
-            lines.append(line)
-            if "Ctrl-C" in line:
-                break
-        url = lines[0].split()[-1]
-        assert httpx.get(f"{url}/ent/v2/tasks", timeout=5).status_code == 401
-        proc.send_signal(signal.SIGINT)
-        assert proc.wait(10) == 0
-        assert proc.stderr is not None
-        assert "Traceback" not in proc.stderr.read()
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+    ) as proc:
+        try:
+            assert proc.stdout is not None
+            lines = []
+            for line in proc.stdout:
+                lines.append(line)
+                if "Ctrl-C" in line:
+                    break
+            url = lines[0].split()[-1]
+            assert httpx.get(f"{url}/ent/v2/tasks", timeout=5).status_code == 401
+            proc.send_signal(signal.SIGINT)
+            assert proc.wait(10) == 0
+            assert proc.stderr is not None
+            assert "Traceback" not in proc.stderr.read()
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
