@@ -373,7 +373,7 @@ class PythonCalls:
 
     def __exit__(self, *exc: object) -> None:
         sys.setprofile(None)
-        threading.setprofile(None)  # type: ignore[arg-type]
+        threading.setprofile(None)
         self.calls = next(self._counter)
 
 
