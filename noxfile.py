@@ -46,6 +46,7 @@ def tests(session: nox.Session) -> None:
 
     Fails if no test ran. Coverage follows the ``python -m vtasks`` subprocesses the CLI tests
     start (``[tool.coverage.run] patch``); the drift, fuzz and prism suites have their own sessions.
+    For a subset, add ``--no-cov``: ``nox -s tests -- --no-cov tests/test_time.py``.
     """
     session.install(*_group("test"), *_group("generate"), ".")
     report = Path(session.create_tmp()) / "junit.xml"
