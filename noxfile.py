@@ -72,7 +72,7 @@ def regen(session: nox.Session) -> None:
 def drift(session: nox.Session) -> None:
     """Fail when a spec is invalid or generated/ differs from what specs/ produce; then the tests
     of the drift check itself (tests/test_drift.py, left out of a plain ``pytest``)."""
-    session.install(*_group("test"), *_group("generate"), *_group("validate"))
+    session.install(*_group("test"), *_group("generate"), *_group("validate"), ".")  # conftest
     session.run("python", "scripts/check_drift.py")
     session.run("pytest", "-p", "no:cacheprovider", "tests/test_drift.py", *session.posargs)
 

@@ -1,6 +1,13 @@
-"""The command line, run as a user runs it: ``python -m vtasks ...`` against the simulator."""
+"""The command line against the simulator: ``vtasks._cli.main`` in-process, and ``python -m vtasks``.
 
+Most tests run the command line in this process (see :func:`vtasks_cli`); what only a process shows
+(exit statuses, Ctrl-C, a closed pipe, ``serve-fake``, the console script) runs ``python -m vtasks``.
+"""
+
+import contextlib
+import io
 import json
+import logging
 import os
 import signal
 import subprocess
@@ -29,16 +36,41 @@ def clean_env(extra: dict[str, str] | None = None) -> dict[str, str]:
 
 
 def vtasks_cli(
-    *args: str, env: dict[str, str] | None = None, timeout: float = 30
+    *args: str, env: dict[str, str] | None = None, process: bool = False
 ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "vtasks", *args],
-        env=clean_env(env),
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
+    """Run ``vtasks args`` with exactly ``clean_env(env)`` as its environment.
+
+    In this process by default (``vtasks._cli.main``, stdout and stderr captured): the same code and
+    text as ``python -m vtasks`` without a Python start-up per command. ``process=True`` runs
+    ``python -m vtasks`` itself; the tests of what only a process shows (exit statuses as the shell
+    sees them, Ctrl-C, a closed pipe, the console script) do, and so do a few of every kind.
+    """
+    if process:
+        return subprocess.run(
+            [sys.executable, "-m", "vtasks", *args],
+            env=clean_env(env),
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+    from vtasks._cli import main
+
+    saved = dict(os.environ)
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        os.environ.clear()
+        os.environ.update(clean_env(env))
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main(list(args))
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+        # The command line shows the library's warnings through a handler on its stderr.
+        logger = logging.getLogger("vtasks")
+        for handler in [h for h in logger.handlers if getattr(h, "_vtasks_cli", False)]:
+            logger.removeHandler(handler)
+    return subprocess.CompletedProcess(["vtasks", *args], code, out.getvalue(), err.getvalue())
 
 
 def assert_clean_error(result: subprocess.CompletedProcess[str], code: int) -> str:
@@ -251,7 +283,7 @@ def test_wait_exit_4_when_the_task_did_not_succeed(
     provider: str, outcome: str, shown: str, fake: FakeProviders, env: dict[str, str]
 ) -> None:
     task = fake.add_task(provider, status=outcome)
-    result = vtasks_cli("wait", provider, task.id, env=env)
+    result = vtasks_cli("wait", provider, task.id, env=env, process=True)
     line = assert_clean_error(result, 4)
     assert f"ended {shown}" in line
     assert "status" in result.stdout  # the final state is still printed
@@ -261,7 +293,16 @@ def test_wait_timeout_exit_3_prints_last_state(fake: FakeProviders, env: dict[st
     task = fake.add_task("veo", status="queued")
     started = time.monotonic()
     result = vtasks_cli(
-        "wait", "veo", task.id, "--timeout", "0.6", "--interval", "0.1", "--json", env=env
+        "wait",
+        "veo",
+        task.id,
+        "--timeout",
+        "0.6",
+        "--interval",
+        "0.1",
+        "--json",
+        env=env,
+        process=True,
     )
     assert time.monotonic() - started < 10
     line = assert_clean_error(result, 3)
@@ -436,7 +477,7 @@ def _until(condition: Callable[[], bool], timeout: float = 20) -> None:
 
 def test_missing_key_names_the_variable(fake: FakeProviders) -> None:
     task = fake.add_task("vidu")
-    result = vtasks_cli("get", "vidu", task.id, "--base-url", fake.base_url)
+    result = vtasks_cli("get", "vidu", task.id, "--base-url", fake.base_url, process=True)
     line = assert_clean_error(result, 2)
     assert "VTASKS_VIDU_API_KEY" in line
     assert fake.requests == []  # nothing was sent
@@ -447,7 +488,7 @@ def test_a_rejected_key_is_never_printed(fake: FakeProviders) -> None:
     task = fake.add_task("ark")
     env = {**fake.env(), "VTASKS_ARK_API_KEY": secret}
     for args in (["get", "ark", task.id], ["list", "ark", "--json"], ["wait", "ark", task.id]):
-        result = vtasks_cli(*args, env=env)
+        result = vtasks_cli(*args, env=env, process=True)
         line = assert_clean_error(result, 1)
         assert "authentication failed" in line
         assert "VTASKS_ARK_API_KEY" in line
@@ -490,14 +531,14 @@ def test_page_size_beyond_the_vendor_limit_is_usage(env: dict[str, str]) -> None
 
 
 def test_help_documents_commands_and_exit_codes() -> None:
-    result = vtasks_cli("--help")
+    result = vtasks_cli("--help", process=True)
     assert result.returncode == 0
     for word in ("get", "list", "wait", "download", "providers", "serve-fake", "demo"):
         assert f"\n  {word}" in result.stdout
     for code in ("0 ", "1 ", "2 ", "3 ", "4 ", "130 "):
         assert f"\n  {code}" in result.stdout
     assert "VTASKS_<PROVIDER>_API_KEY" in result.stdout
-    version = vtasks_cli("--version")
+    version = vtasks_cli("--version", process=True)
     assert version.stdout.strip() == f"vtasks {vtasks.__version__}"
 
 
@@ -545,7 +586,7 @@ def test_serve_fake_serves_until_interrupted() -> None:
             demo_ark = next(line for line in lines if line.strip().startswith("demo ark:"))
             task_id = demo_ark.split(":", 1)[1].split()[0]
             env = {"VTASKS_ARK_BASE_URL": base_url, "VTASKS_ARK_API_KEY": "sk-fake-ark-0001"}
-            result = vtasks_cli("get", "ark", task_id, "--json", env=env)
+            result = vtasks_cli("get", "ark", task_id, "--json", env=env, process=True)
             assert json_lines(result.stdout)[0]["status"] == "succeeded"
         finally:
             proc.send_signal(signal.SIGINT)
