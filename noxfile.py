@@ -1,4 +1,4 @@
-"""Development sessions: `nox` runs lint, typecheck, tests, drift, quickstart and prism (what CI runs).
+"""Development sessions: `nox` runs lint, typecheck, tests, drift, fuzz, quickstart and prism (CI).
 
 Tool versions are pinned once, in pyproject.toml's [dependency-groups]; every session installs from there.
 """
@@ -16,7 +16,7 @@ PYPROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
 PYTHON = "3.11"
 SOURCES = ["vtasks", "scripts", "tests", "benchmarks", "noxfile.py"]
 
-nox.options.sessions = ["lint", "typecheck", "tests", "drift", "quickstart", "prism"]
+nox.options.sessions = ["lint", "typecheck", "tests", "drift", "fuzz", "quickstart", "prism"]
 nox.options.reuse_venv = "yes"
 nox.options.error_on_missing_interpreters = False
 
@@ -42,10 +42,18 @@ def typecheck(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def tests(session: nox.Session) -> None:
-    """The test suite against the installed package; fails if no test ran."""
+    """The test suite against the installed package, with line coverage of vtasks/ (at least 95 %).
+
+    Fails if no test ran. Coverage follows the ``python -m vtasks`` subprocesses the CLI tests
+    start (``[tool.coverage.run] patch``); the drift, fuzz and prism suites have their own sessions.
+    For a subset, add ``--no-cov``: ``nox -s tests -- --no-cov tests/test_time.py``.
+    """
     session.install(*_group("test"), *_group("generate"), ".")
     report = Path(session.create_tmp()) / "junit.xml"
-    session.run("pytest", f"--junitxml={report}", *session.posargs)
+    session.run(
+        "pytest", f"--junitxml={report}", "--cov", "--cov-report=term", *session.posargs,
+        env={"VTASKS_HYPOTHESIS_PROFILE": "ci"},
+    )  # fmt: skip
     suite = ET.parse(report).getroot().find("testsuite")  # noqa: S314 - our own pytest output
     ran = int(suite.get("tests", 0)) - int(suite.get("skipped", 0)) if suite is not None else 0
     if ran <= 0:
@@ -62,9 +70,11 @@ def regen(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def drift(session: nox.Session) -> None:
-    """Fail when a spec is invalid or generated/ differs from what specs/ produce."""
-    session.install(*_group("generate"), *_group("validate"))
-    session.run("python", "scripts/check_drift.py", *session.posargs)
+    """Fail when a spec is invalid or generated/ differs from what specs/ produce; then the tests
+    of the drift check itself (tests/test_drift.py, left out of a plain ``pytest``)."""
+    session.install(*_group("test"), *_group("generate"), *_group("validate"), ".")  # conftest
+    session.run("python", "scripts/check_drift.py")
+    session.run("pytest", "-p", "no:cacheprovider", "tests/test_drift.py", *session.posargs)
 
 
 @nox.session(python=PYTHON, reuse_venv=False)
@@ -94,7 +104,7 @@ def bench(session: nox.Session) -> None:
     session.run("python", "benchmarks/run.py", *session.posargs)
 
 
-# ---- reliability (docs/reliability.md); fuzz and soak at full size are not in the defaults -------
+# ---- reliability (docs/reliability.md); soak at full size is not in the defaults ----------------
 
 PRISM_CLI = (
     "@stoplight/prism-cli@5.14.2"  # the newest release that runs on Node 18/20 (5.15+: Node 24)
@@ -103,11 +113,20 @@ PRISM_CLI = (
 
 @nox.session(python=PYTHON)
 def fuzz(session: nox.Session) -> None:
-    """Spec fuzzing with many more bodies per provider (VTASKS_FUZZ_BODIES, default 3000)."""
+    """Spec fuzzing (tests/test_fuzz_specs.py, left out of a plain ``pytest``) and its regressions.
+
+    ``VTASKS_FUZZ_BODIES`` bodies per provider: 300 by default (a default session, so CI runs it,
+    derandomized); ``VTASKS_FUZZ_BODIES=3000 nox -s fuzz`` for the bigger run, and
+    ``VTASKS_FUZZ_SEED`` (or ``VTASKS_FUZZ_DERANDOMIZE=0``) for new examples.
+    """
     session.install(*_group("test"), ".")
-    env = {"VTASKS_FUZZ_BODIES": os.environ.get("VTASKS_FUZZ_BODIES", "3000")}
+    env = {
+        "VTASKS_FUZZ_BODIES": os.environ.get("VTASKS_FUZZ_BODIES", "300"),
+        "VTASKS_FUZZ_DERANDOMIZE": os.environ.get("VTASKS_FUZZ_DERANDOMIZE", "1"),
+        "VTASKS_HYPOTHESIS_PROFILE": "ci",
+    }
     session.run(
-        "pytest", "-p", "no:cacheprovider", "-s", "tests/test_fuzz_specs.py",
+        "pytest", "-p", "no:cacheprovider", "tests/test_fuzz_specs.py",
         "tests/test_fuzz_regressions.py", *session.posargs, env=env,
     )  # fmt: skip
 
@@ -123,8 +142,9 @@ def soak(session: nox.Session) -> None:
         "VTASKS_SOAK_SPEED": os.environ.get("VTASKS_SOAK_SPEED", "10"),
     }
     session.run(
-        "pytest", "-p", "no:cacheprovider", "-s", "tests/test_soak.py", *session.posargs, env=env
-    )
+        "pytest", "-p", "no:cacheprovider", "-n", "0", "-s", "tests/test_soak.py", *session.posargs,
+        env=env,
+    )  # fmt: skip
 
 
 @nox.session(python=PYTHON)
@@ -155,6 +175,7 @@ def prism(session: nox.Session) -> None:
         "VTASKS_PRISM_BIN": str(binary),
         "VTASKS_PRISM_ROUNDS": os.environ.get("VTASKS_PRISM_ROUNDS", "50"),
     }
-    session.run(
-        "pytest", "-p", "no:cacheprovider", "-s", "tests/test_prism.py", *session.posargs, env=env
-    )
+    session.run(  # one process: the module starts one Prism server per curated spec
+        "pytest", "-p", "no:cacheprovider", "-n", "0", "-s", "tests/test_prism.py", *session.posargs,
+        env=env,
+    )  # fmt: skip

@@ -5,12 +5,31 @@ from collections.abc import Iterator
 
 import pytest
 from harness import MODES, Api
+from hypothesis import settings
 
 from vtasks.testing import FakeProviders
 
-# The Prism suite needs Node.js and Prism, which `nox -s prism` installs; a plain run leaves it
-# out rather than reporting it skipped.
-collect_ignore = [] if os.environ.get("VTASKS_PRISM_BIN") else ["test_prism.py"]
+# Suites with a nox session of their own (each one of the default sessions, so CI runs them): a
+# plain run leaves them out rather than reporting them skipped. A module named on the command line
+# is still collected (pytest ignores ``collect_ignore`` for explicit arguments), which is how the
+# sessions run them.
+collect_ignore = [
+    "test_drift.py",  # `nox -s drift`: runs the pinned generator on copies of the tree (~50 s)
+    "test_fuzz_specs.py",  # `nox -s fuzz`: hypothesis-jsonschema bodies from the specs (~90 s)
+]
+# Prism needs Node.js and Prism, which `nox -s prism` installs and names in VTASKS_PRISM_BIN.
+if not os.environ.get("VTASKS_PRISM_BIN"):
+    collect_ignore.append("test_prism.py")
+
+# Hypothesis: no deadline (a wall-clock limit per example fails under load, not on a bug), counts
+# that keep the suite fast, and in CI (the `tests` nox session sets VTASKS_HYPOTHESIS_PROFILE=ci;
+# so does a CI environment variable) derandomized examples and no example database, so a run is
+# repeatable. A test's own @settings still wins over the profile.
+settings.register_profile("dev", max_examples=50, deadline=None)
+settings.register_profile("ci", parent=settings.get_profile("dev"), derandomize=True, database=None)
+settings.load_profile(
+    os.environ.get("VTASKS_HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev")
+)
 
 
 @pytest.fixture

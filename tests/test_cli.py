@@ -1,12 +1,19 @@
-"""The command line, run as a user runs it: ``python -m vtasks ...`` against the simulator."""
+"""The command line against the simulator: ``vtasks._cli.main`` in-process, and ``python -m vtasks``.
 
+Most tests run the command line in this process (see :func:`vtasks_cli`); what only a process shows
+(exit statuses, Ctrl-C, a closed pipe, ``serve-fake``, the console script) runs ``python -m vtasks``.
+"""
+
+import contextlib
+import io
 import json
+import logging
 import os
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -29,16 +36,41 @@ def clean_env(extra: dict[str, str] | None = None) -> dict[str, str]:
 
 
 def vtasks_cli(
-    *args: str, env: dict[str, str] | None = None, timeout: float = 30
+    *args: str, env: dict[str, str] | None = None, process: bool = False
 ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "vtasks", *args],
-        env=clean_env(env),
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
+    """Run ``vtasks args`` with exactly ``clean_env(env)`` as its environment.
+
+    In this process by default (``vtasks._cli.main``, stdout and stderr captured): the same code and
+    text as ``python -m vtasks`` without a Python start-up per command. ``process=True`` runs
+    ``python -m vtasks`` itself; the tests of what only a process shows (exit statuses as the shell
+    sees them, Ctrl-C, a closed pipe, the console script) do, and so do a few of every kind.
+    """
+    if process:
+        return subprocess.run(
+            [sys.executable, "-m", "vtasks", *args],
+            env=clean_env(env),
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+    from vtasks._cli import main
+
+    saved = dict(os.environ)
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        os.environ.clear()
+        os.environ.update(clean_env(env))
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main(list(args))
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+        # The command line shows the library's warnings through a handler on its stderr.
+        logger = logging.getLogger("vtasks")
+        for handler in [h for h in logger.handlers if getattr(h, "_vtasks_cli", False)]:
+            logger.removeHandler(handler)
+    return subprocess.CompletedProcess(["vtasks", *args], code, out.getvalue(), err.getvalue())
 
 
 def assert_clean_error(result: subprocess.CompletedProcess[str], code: int) -> str:
@@ -187,19 +219,19 @@ def test_list_on_a_provider_without_list_is_usage(provider: str) -> None:
 
 def test_list_broken_pipe_is_quiet(fake: FakeProviders, env: dict[str, str]) -> None:
     fake.add_tasks("aitoearn", 600, snapshots=False)
-    proc = subprocess.Popen(
+    with subprocess.Popen(
         [sys.executable, "-m", "vtasks", "list", "aitoearn", "--json", "--page-size", "200"],
         env=clean_env(env),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-    )
-    assert proc.stdout is not None
-    assert proc.stderr is not None
-    json.loads(proc.stdout.readline())
-    proc.stdout.close()  # like `| head -n 1`
-    err = proc.stderr.read()
-    assert proc.wait(timeout=30) == 0
+    ) as proc:
+        assert proc.stdout is not None
+        assert proc.stderr is not None
+        json.loads(proc.stdout.readline())
+        proc.stdout.close()  # like `| head -n 1`
+        err = proc.stderr.read()
+        assert proc.wait(timeout=30) == 0
     assert "Traceback" not in err
     assert err == ""
 
@@ -211,18 +243,18 @@ def test_wait_shows_progress_and_prints_the_result(
     fake: FakeProviders, env: dict[str, str]
 ) -> None:
     task = fake.add_task("minimax", lifecycle="succeeded", step_seconds=10)
-    proc = subprocess.Popen(
+    with subprocess.Popen(
         [sys.executable, "-m", "vtasks", "wait", "minimax", task.id, "--interval", "0.1", "--json"],
         env=clean_env(env),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-    )
-    deadline = time.monotonic() + 20
-    while not fake.requests and time.monotonic() < deadline:  # the first poll, at "Preparing"
-        time.sleep(0.02)
-    fake.clock.speed = 20.0  # then each 10 s lifecycle step takes 0.5 s
-    out, err = proc.communicate(timeout=30)
+    ) as proc:
+        deadline = time.monotonic() + 20
+        while not fake.requests and time.monotonic() < deadline:  # the first poll, at "Preparing"
+            time.sleep(0.02)
+        fake.clock.speed = 20.0  # then each 10 s lifecycle step takes 0.5 s
+        out, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err
     (final,) = json_lines(out)
     assert final["status"] == "succeeded"
@@ -251,7 +283,7 @@ def test_wait_exit_4_when_the_task_did_not_succeed(
     provider: str, outcome: str, shown: str, fake: FakeProviders, env: dict[str, str]
 ) -> None:
     task = fake.add_task(provider, status=outcome)
-    result = vtasks_cli("wait", provider, task.id, env=env)
+    result = vtasks_cli("wait", provider, task.id, env=env, process=True)
     line = assert_clean_error(result, 4)
     assert f"ended {shown}" in line
     assert "status" in result.stdout  # the final state is still printed
@@ -261,7 +293,16 @@ def test_wait_timeout_exit_3_prints_last_state(fake: FakeProviders, env: dict[st
     task = fake.add_task("veo", status="queued")
     started = time.monotonic()
     result = vtasks_cli(
-        "wait", "veo", task.id, "--timeout", "0.6", "--interval", "0.1", "--json", env=env
+        "wait",
+        "veo",
+        task.id,
+        "--timeout",
+        "0.6",
+        "--interval",
+        "0.1",
+        "--json",
+        env=env,
+        process=True,
     )
     assert time.monotonic() - started < 10
     line = assert_clean_error(result, 3)
@@ -361,19 +402,19 @@ def _interrupt(
     fake: FakeProviders, args: list[str], env: dict[str, str], after: float
 ) -> tuple[int, str, str]:
     """Run the CLI; ``after`` seconds past its first request to the simulator, press Ctrl-C."""
-    proc = subprocess.Popen(
+    with subprocess.Popen(
         [sys.executable, "-m", "vtasks", *args],
         env=clean_env(env),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-    )
-    deadline = time.monotonic() + 20
-    while not fake.requests and time.monotonic() < deadline:
-        time.sleep(0.02)
-    time.sleep(after)
-    proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=20)
+    ) as proc:
+        deadline = time.monotonic() + 20
+        while not fake.requests and time.monotonic() < deadline:
+            time.sleep(0.02)
+        time.sleep(after)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=20)
     return proc.returncode, out, err
 
 
@@ -402,23 +443,33 @@ def test_ctrl_c_during_parallel_pages_exits_at_once(
     fake: FakeProviders, env: dict[str, str]
 ) -> None:
     fake.add_tasks("ark", 100, snapshots=False)
-    fake.inject("ark", "latency", endpoint="list", seconds=1.5, count=1)  # the first page
-    proc = subprocess.Popen(
+    first = fake.inject("ark", "latency", endpoint="list", seconds=1.5, count=1)  # the first page
+    with subprocess.Popen(
         [sys.executable, "-m", "vtasks", "list", "ark", "--page-size", "10"],
         env=clean_env(env),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-    )
-    time.sleep(0.8)
-    fake.inject("ark", "latency", endpoint="list", seconds=20, count=None)  # the parallel pages
-    time.sleep(2.5)
-    proc.send_signal(signal.SIGINT)
-    interrupted = time.monotonic()
-    _out, err = proc.communicate(timeout=30)
+    ) as proc:
+        # Event-driven, not timed sleeps: the first page is being held back, so the parallel
+        # pages (asked for once it is answered) all meet the second, long latency.
+        _until(lambda: first.hits == 1)
+        rest = fake.inject("ark", "latency", endpoint="list", seconds=20, count=None)
+        _until(lambda: rest.hits >= 1)  # the next pages are in flight, held back
+        proc.send_signal(signal.SIGINT)
+        interrupted = time.monotonic()
+        _out, err = proc.communicate(timeout=30)
     assert proc.returncode == 130
+    # An integration test whose promise is a time bound: far less than the 20 s the pages hang.
     assert time.monotonic() - interrupted < 5  # not held by requests still in flight
     assert err.splitlines()[-1] == "vtasks: interrupted"
+
+
+def _until(condition: Callable[[], bool], timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out waiting for the CLI"
+        time.sleep(0.01)
 
 
 # ---- keys, configuration, usage ---------------------------------------------------------------
@@ -426,7 +477,7 @@ def test_ctrl_c_during_parallel_pages_exits_at_once(
 
 def test_missing_key_names_the_variable(fake: FakeProviders) -> None:
     task = fake.add_task("vidu")
-    result = vtasks_cli("get", "vidu", task.id, "--base-url", fake.base_url)
+    result = vtasks_cli("get", "vidu", task.id, "--base-url", fake.base_url, process=True)
     line = assert_clean_error(result, 2)
     assert "VTASKS_VIDU_API_KEY" in line
     assert fake.requests == []  # nothing was sent
@@ -437,7 +488,7 @@ def test_a_rejected_key_is_never_printed(fake: FakeProviders) -> None:
     task = fake.add_task("ark")
     env = {**fake.env(), "VTASKS_ARK_API_KEY": secret}
     for args in (["get", "ark", task.id], ["list", "ark", "--json"], ["wait", "ark", task.id]):
-        result = vtasks_cli(*args, env=env)
+        result = vtasks_cli(*args, env=env, process=True)
         line = assert_clean_error(result, 1)
         assert "authentication failed" in line
         assert "VTASKS_ARK_API_KEY" in line
@@ -480,14 +531,14 @@ def test_page_size_beyond_the_vendor_limit_is_usage(env: dict[str, str]) -> None
 
 
 def test_help_documents_commands_and_exit_codes() -> None:
-    result = vtasks_cli("--help")
+    result = vtasks_cli("--help", process=True)
     assert result.returncode == 0
     for word in ("get", "list", "wait", "download", "providers", "serve-fake", "demo"):
         assert f"\n  {word}" in result.stdout
     for code in ("0 ", "1 ", "2 ", "3 ", "4 ", "130 "):
         assert f"\n  {code}" in result.stdout
     assert "VTASKS_<PROVIDER>_API_KEY" in result.stdout
-    version = vtasks_cli("--version")
+    version = vtasks_cli("--version", process=True)
     assert version.stdout.strip() == f"vtasks {vtasks.__version__}"
 
 
@@ -517,29 +568,29 @@ def test_providers_json() -> None:
 
 
 def test_serve_fake_serves_until_interrupted() -> None:
-    proc = subprocess.Popen(
+    with subprocess.Popen(
         [sys.executable, "-m", "vtasks", "serve-fake", "--seed-demo"],
         env=clean_env(),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-    )
-    try:
-        assert proc.stdout is not None
-        banner = proc.stdout.readline()
-        assert "listening on http://127.0.0.1:" in banner
-        base_url = banner.split()[-1]
-        lines = []
-        while not (line := proc.stdout.readline()).startswith("Press Ctrl-C"):
-            lines.append(line)
-        demo_ark = next(line for line in lines if line.strip().startswith("demo ark:"))
-        task_id = demo_ark.split(":", 1)[1].split()[0]
-        env = {"VTASKS_ARK_BASE_URL": base_url, "VTASKS_ARK_API_KEY": "sk-fake-ark-0001"}
-        result = vtasks_cli("get", "ark", task_id, "--json", env=env)
-        assert json_lines(result.stdout)[0]["status"] == "succeeded"
-    finally:
-        proc.send_signal(signal.SIGINT)
-        proc.communicate(timeout=20)
+    ) as proc:
+        try:
+            assert proc.stdout is not None
+            banner = proc.stdout.readline()
+            assert "listening on http://127.0.0.1:" in banner
+            base_url = banner.split()[-1]
+            lines = []
+            while not (line := proc.stdout.readline()).startswith("Press Ctrl-C"):
+                lines.append(line)
+            demo_ark = next(line for line in lines if line.strip().startswith("demo ark:"))
+            task_id = demo_ark.split(":", 1)[1].split()[0]
+            env = {"VTASKS_ARK_BASE_URL": base_url, "VTASKS_ARK_API_KEY": "sk-fake-ark-0001"}
+            result = vtasks_cli("get", "ark", task_id, "--json", env=env, process=True)
+            assert json_lines(result.stdout)[0]["status"] == "succeeded"
+        finally:
+            proc.send_signal(signal.SIGINT)
+            proc.communicate(timeout=20)
     assert proc.returncode == 0
 
 

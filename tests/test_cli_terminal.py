@@ -27,31 +27,31 @@ def clean_env(extra: dict[str, str]) -> dict[str, str]:
 def run_on_terminal(args: list[str], env: dict[str, str], *, terminal: str) -> tuple[int, str, str]:
     """Run the CLI with ``terminal`` ("stdout" or "stderr") on a pty; return (code, pty text, other)."""
     master, slave = pty.openpty()
-    proc = subprocess.Popen(
+    with subprocess.Popen(
         [sys.executable, "-m", "vtasks", *args],
         env=clean_env(env),
         stdin=subprocess.DEVNULL,
         stdout=slave if terminal == "stdout" else subprocess.PIPE,
         stderr=slave if terminal == "stderr" else subprocess.PIPE,
-    )
-    os.close(slave)
-    chunks = []
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([master], [], [], 0.1)
-        if ready:
-            try:
-                data = os.read(master, 65536)
-            except OSError:  # EIO: the other side closed
+    ) as proc:
+        os.close(slave)
+        chunks = []
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([master], [], [], 0.1)
+            if ready:
+                try:
+                    data = os.read(master, 65536)
+                except OSError:  # EIO: the other side closed
+                    break
+                if not data:
+                    break
+                chunks.append(data)
+            elif proc.poll() is not None:
                 break
-            if not data:
-                break
-            chunks.append(data)
-        elif proc.poll() is not None:
-            break
-    os.close(master)
-    other = (proc.stderr if terminal == "stdout" else proc.stdout).read()  # type: ignore[union-attr]
-    proc.wait(timeout=10)
+        os.close(master)
+        other = (proc.stderr if terminal == "stdout" else proc.stdout).read()  # type: ignore[union-attr]
+        proc.wait(timeout=10)
     return proc.returncode, b"".join(chunks).decode(), other.decode()
 
 

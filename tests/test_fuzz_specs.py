@@ -20,10 +20,12 @@ Properties:
   ``ValueError`` / ``AttributeError`` / ``JSONDecodeError`` / ``RecursionError``.
 - both clients agree on every body (same tasks, or the same error class).
 
+Runs in ``nox -s fuzz`` (one of the default sessions; a plain ``pytest`` leaves this module out).
 Size: ``VTASKS_FUZZ_BODIES`` (default 300) bodies per provider, spread over its operations; a
 generated valid body is served once as is and its MUTANTS mutations are served too (generating a
-body costs far more than serving it); ``nox -s fuzz`` raises the number. ``CI`` (or ``VTASKS_FUZZ_DERANDOMIZE=1``) derandomizes
-the run for repeatability; ``VTASKS_FUZZ_SEED`` fixes the seed instead.
+body costs far more than serving it); ``VTASKS_FUZZ_BODIES=3000 nox -s fuzz`` is the bigger run.
+``CI`` (or ``VTASKS_FUZZ_DERANDOMIZE=1``, the session's default) derandomizes the run for
+repeatability; ``VTASKS_FUZZ_SEED`` fixes the seed instead.
 """
 
 from __future__ import annotations

@@ -21,7 +21,6 @@ import logging
 import os
 import secrets
 import subprocess
-import sys
 from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import Any
@@ -345,40 +344,62 @@ def test_same_origin_redirect_keeps_the_key(api: Api, fresh: FakeProviders) -> N
 # ---- the command line ---------------------------------------------------------------------------
 
 
-def _cli(fake: FakeProviders, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("VTASKS_")}
-    env.update(fake.env())
-    env["NO_COLOR"] = "1"
-    return subprocess.run(
-        [sys.executable, "-m", "vtasks", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+CliRun = Callable[..., subprocess.CompletedProcess[str]]
+
+
+@pytest.fixture
+def cli(
+    fresh: FakeProviders, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> Iterator[CliRun]:
+    """Run the real command line (``vtasks._cli.main``) in this process, with the simulator's keys.
+
+    In-process rather than ``python -m vtasks`` (tests/test_cli.py runs the process, including a
+    key the vendor rejects): the output is the same text, without a Python start-up per command.
+    """
+    from vtasks._cli import main
+
+    for name in list(os.environ):
+        if name.startswith("VTASKS_"):
+            monkeypatch.delenv(name)
+    for name, value in fresh.env().items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("NO_COLOR", "1")
+    capsys.readouterr()
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        code = main(list(args))
+        out, err = capsys.readouterr()
+        return subprocess.CompletedProcess(["vtasks", *args], code, out, err)
+
+    try:
+        yield run
+    finally:
+        # The command line shows the library's warnings through a handler on the captured stderr.
+        logger = logging.getLogger("vtasks")
+        for handler in [h for h in logger.handlers if getattr(h, "_vtasks_cli", False)]:
+            logger.removeHandler(handler)
 
 
 @pytest.mark.parametrize("provider", vtasks.PROVIDERS)
 def test_cli_output_never_shows_the_key(
-    fresh: FakeProviders, tmp_path: Path, provider: str
+    fresh: FakeProviders, cli: CliRun, tmp_path: Path, provider: str
 ) -> None:
     done = fresh.add_task(provider, status="succeeded")
     runs = [
-        _cli(fresh, "get", provider, done.id),
-        _cli(fresh, "get", provider, done.id, "--json"),
-        _cli(fresh, "download", provider, done.id, "-o", str(tmp_path / "v.mp4")),
+        cli("get", provider, done.id),
+        cli("get", provider, done.id, "--json"),
+        cli("download", provider, done.id, "-o", str(tmp_path / "v.mp4")),
     ]
     if provider in LISTING:
-        runs.append(_cli(fresh, "list", provider, "--json", "--limit", "3"))
+        runs.append(cli("list", provider, "--json", "--limit", "3"))
     else:
-        runs.append(_cli(fresh, "wait", provider, done.id, "--json"))
+        runs.append(cli("wait", provider, done.id, "--json"))
     # An answer that quotes the key back, on a command that fails.
     status, body = ECHO_BODIES[provider](KEYS[provider])
     fresh.inject(
         provider, "http_error", endpoint="get", status=status, body=json.dumps(body), count=None
     )
-    runs.append(_cli(fresh, "get", provider, done.id))
+    runs.append(cli("get", provider, done.id))
     fresh.clear_faults()
     assert [r.returncode for r in runs] == [0, 0, 0, 0, 1], [(r.returncode, r.stderr) for r in runs]
     assert all(r.stdout or r.stderr for r in runs)

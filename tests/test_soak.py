@@ -210,6 +210,9 @@ async def soak(info: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+# Not traced by coverage (pytest-cov's marker): the tracer records each newly run line in memory,
+# which tracemalloc counts as the clients' growth between the rounds (a false leak).
+@pytest.mark.no_cover
 def test_soak(simulator: dict[str, Any]) -> None:
     result = asyncio.run(soak(simulator))
     conn: Connection = simulator["conn"]
