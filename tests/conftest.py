@@ -1,6 +1,15 @@
 """Shared pytest fixtures."""
 
 import os
+import sys
+
+# Cache bytecode even where PYTHONDONTWRITEBYTECODE is set (it is on this project's machines and in
+# CI): otherwise every xdist worker and every `python -m vtasks` subprocess the CLI tests start
+# compiles pytest, hypothesis, httpx and vtasks from source again, over a second per process.
+# Done before the imports below (so they are cached too) and before xdist starts its workers
+# (which inherit the environment).
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+sys.dont_write_bytecode = False
 from collections.abc import Iterator
 
 import pytest

@@ -427,4 +427,4 @@ def test_paging_costs_the_same_on_a_store_ten_times_bigger() -> None:
     # Nine unfiltered page requests: O(log N + page), so 10,000 tasks cost what 1,000 do (a walk
     # over the store would add at least 9,000 calls to about 9,000).
     small, big = _paging_calls(1_000), _paging_calls(10_000)
-    assert big <= small * 1.05, (small, big)
+    assert big <= small * 1.25, (small, big)  # a store-walking request costs about 6x
