@@ -45,13 +45,15 @@ def tests(session: nox.Session) -> None:
     """The test suite against the installed package, with line coverage of vtasks/ (at least 95 %).
 
     Fails if no test ran. Coverage follows the ``python -m vtasks`` subprocesses the CLI tests
-    start (``[tool.coverage.run] patch``); the drift, fuzz and prism suites have their own sessions.
-    For a subset, add ``--no-cov``: ``nox -s tests -- --no-cov tests/test_time.py``.
+    start (``[tool.coverage.run] patch``). It runs the fault matrix too, which a plain ``pytest``
+    leaves out; the drift, fuzz and prism suites have their own sessions. For a subset, add
+    ``--no-cov``: ``nox -s tests -- --no-cov tests/test_time.py``.
     """
     session.install(*_group("test"), *_group("generate"), ".")
     report = Path(session.create_tmp()) / "junit.xml"
+    suites = session.posargs or ["tests", "tests/test_fault_matrix.py"]
     session.run(
-        "pytest", f"--junitxml={report}", "--cov", "--cov-report=term", *session.posargs,
+        "pytest", f"--junitxml={report}", "--cov", "--cov-report=term", *suites,
         env={"VTASKS_HYPOTHESIS_PROFILE": "ci"},
     )  # fmt: skip
     suite = ET.parse(report).getroot().find("testsuite")  # noqa: S314 - our own pytest output

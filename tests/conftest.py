@@ -25,6 +25,9 @@ from vtasks.testing import FakeProviders
 collect_ignore = [
     "test_drift.py",  # `nox -s drift`: runs the pinned generator on copies of the tree (~50 s)
     "test_fuzz_specs.py",  # `nox -s fuzz`: hypothesis-jsonschema bodies from the specs (~90 s)
+    # `nox -s tests` adds it: 1,028 runs of every provider x fault x operation x client (~18 s of
+    # test time), the largest block of a plain run, which stays the minute-long quick check.
+    "test_fault_matrix.py",
 ]
 # Prism needs Node.js and Prism, which `nox -s prism` installs and names in VTASKS_PRISM_BIN.
 if not os.environ.get("VTASKS_PRISM_BIN"):
