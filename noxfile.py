@@ -51,10 +51,9 @@ def tests(session: nox.Session) -> None:
     """
     session.install(*_group("test"), *_group("generate"), ".")
     report = Path(session.create_tmp()) / "junit.xml"
-    suites = session.posargs or ["tests", "tests/test_fault_matrix.py"]
     session.run(
-        "pytest", f"--junitxml={report}", "--cov", "--cov-report=term", *suites,
-        env={"VTASKS_HYPOTHESIS_PROFILE": "ci"},
+        "pytest", f"--junitxml={report}", "--cov", "--cov-report=term", *session.posargs,
+        env={"VTASKS_HYPOTHESIS_PROFILE": "ci", "VTASKS_FAULT_MATRIX": "1"},
     )  # fmt: skip
     suite = ET.parse(report).getroot().find("testsuite")  # noqa: S314 - our own pytest output
     ran = int(suite.get("tests", 0)) - int(suite.get("skipped", 0)) if suite is not None else 0
