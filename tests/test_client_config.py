@@ -70,7 +70,7 @@ def test_default_base_urls(clean_env: pytest.MonkeyPatch) -> None:
         "ark": "https://ark.cn-beijing.volces.com",
     }
     for provider, url in expected.items():
-        with vtasks.Client(provider, api_key="k") as client:
+        with vtasks.Client(provider, api_key="k-0123456789") as client:
             assert client.base_url == url
 
 
@@ -89,7 +89,7 @@ def test_bad_base_url(api: Api, url: str) -> None:
 @pytest.mark.parametrize("provider", ["openai", "ARKS", "", None, 3])
 def test_unknown_provider(api: Api, provider: Any) -> None:
     with pytest.raises(vtasks.ConfigurationError) as info:
-        api.client_class(provider, api_key="k")
+        api.client_class(provider, api_key="k-0123456789")
     assert isinstance(info.value, ValueError)
     assert "ark" in str(info.value)  # the known ones are listed
 

@@ -43,6 +43,7 @@ from ._version import __version__
 if TYPE_CHECKING:
     from ._async_client import AsyncClient
     from ._client import Client
+    from ._logs import scrub_http_logs
 
 __all__ = [
     "PROVIDERS",
@@ -72,9 +73,10 @@ __all__ = [
     "VTasksError",
     "WaitTimeout",
     "__version__",
+    "scrub_http_logs",
 ]
 
-_LAZY = {"Client": "._client", "AsyncClient": "._async_client"}
+_LAZY = {"Client": "._client", "AsyncClient": "._async_client", "scrub_http_logs": "._logs"}
 
 
 def __getattr__(name: str) -> Any:

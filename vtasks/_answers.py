@@ -7,6 +7,7 @@ that reaches an error goes through the caller's ``scrub`` first, so no echo of t
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from typing import TYPE_CHECKING, Any
@@ -27,10 +28,36 @@ if TYPE_CHECKING:
 
     from ._providers._base import Adapter, Request
 
-__all__ = ["Scrubber", "api_error", "decode", "describe_non_json", "request_id", "transport_error"]
+__all__ = [
+    "MIN_KEY_LENGTH",
+    "Scrubber",
+    "check_key_length",
+    "api_error",
+    "decode",
+    "describe_non_json",
+    "request_id",
+    "transport_error",
+]
 
 _REQUEST_ID_HEADERS = ("x-request-id", "x-tt-logid", "request-id", "trace-id", "x-trace-id")
 _TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+
+
+_REDACTED = b"<redacted>"
+#: The shortest key vtasks takes: a shorter one would be "found" in ordinary vendor text.
+MIN_KEY_LENGTH = 8
+
+
+def check_key_length(key: str) -> str:
+    """Refuse a key too short to be told apart from the text it must be scrubbed from."""
+    if len(key) < MIN_KEY_LENGTH:
+        from ._exceptions import ConfigurationError
+
+        raise ConfigurationError(
+            f"the API key is {len(key)} characters long; vtasks needs at least {MIN_KEY_LENGTH}",
+            hint="a key that short would match ordinary vendor text, which vtasks scrubs it from",
+        )
+    return key
 
 
 class Scrubber:
@@ -39,11 +66,29 @@ class Scrubber:
     def __init__(self, key: str) -> None:
         from urllib.parse import quote, quote_plus
 
+        from ._logs import register
+
         self._secrets = (key,)
-        # The key as it may come back: verbatim, or percent-encoded in a URL or form.
-        self._forms = tuple(
-            form.encode() for form in (key, quote(key, safe=""), quote_plus(key, safe=""))
-        )
+        register(self)
+        # The key as it may come back: verbatim, percent-encoded in a URL or form, or with its
+        # slashes JSON-escaped ("\/", as PHP writes them). "Bearer KEY" contains the key itself.
+        forms = {key, quote(key, safe=""), quote_plus(key, safe=""), key.replace("/", "\\/")}
+        with contextlib.suppress(UnicodeEncodeError):
+            self._forms = tuple(
+                form.encode() for form in sorted(forms, key=len, reverse=True) if form
+            )
+            return
+        self._forms = ()  # a key with lone surrogates cannot be sent, so cannot come back
+
+    def clean(self, content: bytes) -> bytes:
+        """A raw body with every form of the key replaced by ``<redacted>`` (before decoding).
+
+        Replacing bytes inside JSON strings keeps the JSON valid: ``<redacted>`` needs no escape.
+        """
+        for form in self._forms:
+            if form in content:
+                content = content.replace(form, _REDACTED)
+        return content
 
     def text(self, text: str | None) -> str | None:
         """Vendor text with any echo of the API key replaced (messages, codes)."""
@@ -119,7 +164,7 @@ def api_error(
         response.status_code,
         code=scrubber.text(code),
         message=scrubber.text(message),
-        request_id=request_id(response),
+        request_id=scrubber.text(request_id(response)),
         body=scrubber.body(content),
         retry_after=parse_retry_after(response.headers.get("retry-after")),
         task_ids=request.task_ids,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import os
+import time
 from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable
 from pathlib import Path
 from types import TracebackType
@@ -21,7 +22,7 @@ from ._base_client import BaseClient
 from ._clock import SystemClock
 from ._driving import ClosedClient, OnPoll, OnProgress, Stepper
 from ._flows import steps
-from ._flows.exchange import send_flow
+from ._flows.exchange import late, send_flow
 from ._flows.steps import Emit, Flow, Outcome, Progress
 from ._models import Task
 from ._providers._base import Request
@@ -148,7 +149,7 @@ class AsyncClient(BaseClient[httpx.AsyncClient, AsyncGenerator[Task, None]]):
             while (step := stepper.next()) is not None:
                 try:
                     if type(step) is steps.Read:
-                        stepper.value = await anext(step.body.chunks, b"")
+                        stepper.value = await _read(step.body)
                     elif type(step) is steps.Send:
                         stepper.value = await self._send(step, stepper.opened)
                     elif type(step) is Emit or type(step) is Progress:
@@ -156,9 +157,10 @@ class AsyncClient(BaseClient[httpx.AsyncClient, AsyncGenerator[Task, None]]):
                     elif type(step) is steps.Close:
                         await step.body.response.aclose()
                     elif type(step) is steps.Fetch:
-                        stepper.value = await self._fetch(step.requests)
+                        stepper.value = await self._fetch(step.requests, step.deadline)
                     elif type(step) is steps.Start:
-                        started[step] = asyncio.ensure_future(self._fetch(step.requests))
+                        fetch = self._fetch(step.requests, step.deadline)
+                        started[step] = asyncio.ensure_future(fetch)
                     elif type(step) is steps.Collect:
                         stepper.value = await started.pop(step.started)
                     elif type(step) is steps.Sleep:
@@ -166,8 +168,8 @@ class AsyncClient(BaseClient[httpx.AsyncClient, AsyncGenerator[Task, None]]):
                 except httpx.HTTPError as exc:
                     stepper.error = exc
         finally:
-            for response in stepper.opened:
-                await response.aclose()
+            for body in stepper.opened:
+                await body.response.aclose()
             for future in started.values():
                 if not future.done():
                     future.cancel()
@@ -175,30 +177,37 @@ class AsyncClient(BaseClient[httpx.AsyncClient, AsyncGenerator[Task, None]]):
                     future.exception()  # marks a failure as seen: nobody wants that page any more
             stepper.flow.close()
 
-    async def _send(self, step: steps.Send, opened: list[httpx.Response]) -> steps.Body:
+    async def _send(self, step: steps.Send, opened: list[steps.Body]) -> steps.Body:
         if self._closed:
             raise ClosedClient(self.provider)
         auth = httpx.USE_CLIENT_DEFAULT if step.client_auth else None
-        response = await self._http.send(
-            step.request, stream=True, auth=auth, follow_redirects=False
-        )
-        opened.append(response)
-        return steps.Body(response, response.aiter_bytes(step.chunk_size))
+        send = self._http.send(step.request, stream=True, auth=auth, follow_redirects=False)
+        if step.deadline is None:
+            response = await send
+        else:
+            try:
+                async with asyncio.timeout(step.deadline - time.monotonic()):
+                    response = await send
+            except TimeoutError as exc:
+                raise late(step.request) from exc
+        body = steps.Body(response, response.aiter_raw(step.chunk_size), step.deadline)
+        opened.append(body)
+        return body
 
-    async def _outcome(self, request: Request) -> Outcome:
+    async def _outcome(self, request: Request, deadline: float | None = None) -> Outcome:
         """Send one request with retries (each request of a :class:`Fetch` runs this)."""
-        return await self._run(send_flow(self._exchange, request))
+        return await self._run(send_flow(self._exchange, request, deadline))
 
-    async def _fetch(self, requests: tuple[Request, ...]) -> list[Outcome]:
+    async def _fetch(self, requests: tuple[Request, ...], deadline: float | None) -> list[Outcome]:
         if len(requests) == 1:
-            return [await self._outcome(requests[0])]
+            return [await self._outcome(requests[0], deadline)]
         if self._limit is None:
             self._limit = asyncio.Semaphore(self.max_concurrency)
         limit = self._limit
 
         async def bounded(request: Request) -> Outcome:
             async with limit:
-                return await self._outcome(request)
+                return await self._outcome(request, deadline)
 
         return list(await asyncio.gather(*(bounded(r) for r in requests)))
 
@@ -210,6 +219,17 @@ class AsyncClient(BaseClient[httpx.AsyncClient, AsyncGenerator[Task, None]]):
         result = self.clock.sleep(seconds)
         if inspect.isawaitable(result):
             await result
+
+
+async def _read(body: steps.Body) -> bytes:
+    """The next raw chunk of ``body``, or ``httpx.ReadTimeout`` once its deadline has passed."""
+    if body.deadline is None:
+        return await anext(body.chunks, b"")
+    try:
+        async with asyncio.timeout(body.deadline - time.monotonic()):
+            return await anext(body.chunks, b"")
+    except TimeoutError as exc:
+        raise late(body.response.request) from exc
 
 
 async def _call(callback: Callable[..., object], *args: Any) -> None:

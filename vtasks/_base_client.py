@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from ._answers import Scrubber
+from ._answers import Scrubber, check_key_length
 from ._clock import Clock, SystemClock
 from ._config import check_provider, resolve_api_key, resolve_base_url
 from ._exceptions import ConfigurationError
@@ -27,6 +27,7 @@ from ._validate import (
     check_ids,
     check_poll_interval,
     check_request_timeout,
+    check_size,
     check_wait_timeout,
 )
 
@@ -43,6 +44,8 @@ if TYPE_CHECKING:
 __all__ = ["DEFAULT_TIMEOUT", "NOT_GIVEN", "BaseClient", "shared_ssl_context"]
 
 DEFAULT_TIMEOUT = 30.0
+#: The default cap on an API answer, decoded (``max_response_bytes``): a 500-task page is ~1 MB.
+DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024
 
 
 class _NotGiven:
@@ -81,6 +84,7 @@ class BaseClient(Generic[HttpT, TasksT]):
         poll_schedule: PollSchedule | None = None,
         max_concurrency: int = 8,
         clock: Clock | None = None,
+        max_response_bytes: int | None = NOT_GIVEN,
     ) -> None:
         self.provider = check_provider(provider)
         if api_key is not None and not isinstance(api_key, str):
@@ -94,6 +98,11 @@ class BaseClient(Generic[HttpT, TasksT]):
             timeout if self._timeout_given else DEFAULT_TIMEOUT
         )
         self._request_timeout = check_request_timeout(self.timeout)
+        self.max_response_bytes: int | None = (
+            DEFAULT_MAX_RESPONSE_BYTES
+            if max_response_bytes is NOT_GIVEN
+            else check_size("max_response_bytes", max_response_bytes)
+        )
         self.max_concurrency = check_count("max_concurrency", max_concurrency, minimum=1)
         if retry_policy is not None and not isinstance(retry_policy, RetryPolicy):
             raise ConfigurationError(f"retry_policy must be a RetryPolicy, not {retry_policy!r}")
@@ -107,7 +116,7 @@ class BaseClient(Generic[HttpT, TasksT]):
         self._adapter: Adapter = get_adapter(self.provider)
         # The key is kept only in this header value and in the scrubber; it is never logged or
         # shown (see __repr__).
-        key = resolve_api_key(self.provider, api_key)
+        key = check_key_length(resolve_api_key(self.provider, api_key))
         self._auth_header = (self._adapter.auth.header, self._adapter.auth.value(key))
         self._scrubber = Scrubber(key)
         if http_client is not None and not isinstance(http_client, self._http_class):
@@ -147,6 +156,7 @@ class BaseClient(Generic[HttpT, TasksT]):
         timeout = self._request_timeout
         if not own and not self._timeout_given and _has_timeouts(http):
             timeout = None  # a caller's client keeps its own timeouts unless vtasks is given one
+        in_force = timeout if timeout is not None else http.timeout
         return Exchange(
             adapter=self._adapter,
             base_url=self.base_url,
@@ -157,6 +167,8 @@ class BaseClient(Generic[HttpT, TasksT]):
             timeout=None if own else timeout,
             retry_policy=self.retry_policy,
             clock=self.clock,
+            limit=exchange_limit(in_force),
+            max_response_bytes=self.max_response_bytes,
         )
 
     def _schedule(self, poll_interval: object) -> PollSchedule:
@@ -295,6 +307,14 @@ class BaseClient(Generic[HttpT, TasksT]):
             overwrite=bool(overwrite),
             progress=on_progress is not None,
         )
+
+
+def exchange_limit(timeout: httpx.Timeout) -> float | None:
+    """The longest one attempt may take in all: the largest part of its timeout (``None``: none)."""
+    parts = [
+        v for v in (timeout.connect, timeout.read, timeout.write, timeout.pool) if v is not None
+    ]
+    return max(parts) if parts else None
 
 
 def _has_timeouts(http: httpx.Client | httpx.AsyncClient) -> bool:

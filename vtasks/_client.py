@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Callable, Generator, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -19,11 +20,12 @@ import httpx
 from ._base_client import BaseClient
 from ._driving import ClosedClient, OnPoll, OnProgress, Stepper
 from ._flows import steps
-from ._flows.exchange import send_flow
+from ._flows.exchange import late, send_flow
 from ._flows.steps import Emit, Flow, Outcome, Progress
 from ._models import Task
 from ._providers._base import Request
 from ._validate import check_callback
+from ._watchdog import arm
 
 __all__ = ["Client"]
 
@@ -185,18 +187,20 @@ class Client(BaseClient[httpx.Client, Generator[Task, None, None]]):
             while (step := stepper.next()) is not None:
                 try:
                     if type(step) is steps.Read:
-                        stepper.value = next(step.body.chunks, b"")
+                        stepper.value = _read(step.body)
                     elif type(step) is steps.Send:
                         stepper.value = self._send(step, stepper.opened)
                     elif type(step) is Emit or type(step) is Progress:
                         yield step
                     elif type(step) is steps.Close:
-                        step.body.response.close()
+                        _close(step.body)
                     elif type(step) is steps.Fetch:
-                        stepper.value = self._fetch(step.requests)
+                        stepper.value = self._fetch(step.requests, step.deadline)
                     elif type(step) is steps.Start:
                         pool = self._worker_pool()
-                        started[step] = [pool.submit(self._outcome, r) for r in step.requests]
+                        started[step] = [
+                            pool.submit(self._outcome, r, step.deadline) for r in step.requests
+                        ]
                     elif type(step) is steps.Collect:
                         stepper.value = [future.result() for future in started.pop(step.started)]
                     elif type(step) is steps.Sleep:
@@ -204,29 +208,45 @@ class Client(BaseClient[httpx.Client, Generator[Task, None, None]]):
                 except httpx.HTTPError as exc:
                     stepper.error = exc
         finally:
-            for response in stepper.opened:
-                response.close()
+            for body in stepper.opened:
+                _close(body)
             for futures in started.values():
                 for future in futures:
                     future.cancel()  # one already running finishes in the background, unread
             stepper.flow.close()
 
-    def _send(self, step: steps.Send, opened: list[httpx.Response]) -> steps.Body:
+    def _send(self, step: steps.Send, opened: list[steps.Body]) -> steps.Body:
         if self._closed:
             raise ClosedClient(self.provider)
         auth = httpx.USE_CLIENT_DEFAULT if step.client_auth else None
-        response = self._http.send(step.request, stream=True, auth=auth, follow_redirects=False)
-        opened.append(response)
-        return steps.Body(response, response.iter_bytes(step.chunk_size))
+        guard = None
+        if step.deadline is not None:
+            # A blocking read cannot be cancelled: at the deadline its socket is shut down.
+            guard = arm(step.deadline)
+            step.request.extensions["trace"] = guard.trace
+        try:
+            response = self._http.send(step.request, stream=True, auth=auth, follow_redirects=False)
+        except httpx.HTTPError as exc:
+            if guard is not None:
+                guard.disarm()
+                if guard.fired or time.monotonic() >= guard.deadline:
+                    raise late(step.request) from exc
+            raise
+        body = steps.Body(response, response.iter_raw(step.chunk_size), step.deadline, guard)
+        opened.append(body)
+        if guard is not None:
+            guard.watch(response.extensions.get("network_stream"))
+        return body
 
-    def _outcome(self, request: Request) -> Outcome:
+    def _outcome(self, request: Request, deadline: float | None = None) -> Outcome:
         """Send one request with retries (a thread of a :class:`Fetch` runs this)."""
-        return self._run(send_flow(self._exchange, request))
+        return self._run(send_flow(self._exchange, request, deadline))
 
-    def _fetch(self, requests: tuple[Request, ...]) -> list[Outcome]:
+    def _fetch(self, requests: tuple[Request, ...], deadline: float | None) -> list[Outcome]:
         if len(requests) == 1 or self.max_concurrency == 1:
-            return [self._outcome(request) for request in requests]
-        return list(self._worker_pool().map(self._outcome, requests))
+            return [self._outcome(request, deadline) for request in requests]
+        pool = self._worker_pool()
+        return list(pool.map(self._outcome, requests, [deadline] * len(requests)))
 
     def _worker_pool(self) -> ThreadPoolExecutor:
         with _POOL_LOCK:
@@ -235,3 +255,26 @@ class Client(BaseClient[httpx.Client, Generator[Task, None, None]]):
             if self._pool is None:
                 self._pool = ThreadPoolExecutor(self.max_concurrency, thread_name_prefix="vtasks")
             return self._pool
+
+
+def _read(body: steps.Body) -> bytes:
+    """The next raw chunk of ``body``, or ``httpx.ReadTimeout`` once its deadline has passed."""
+    guard = body.guard
+    try:
+        chunk: bytes = next(body.chunks, b"")
+    except httpx.HTTPError as exc:
+        if guard is not None and (guard.fired or time.monotonic() >= guard.deadline):
+            raise late(body.response.request) from exc  # the watchdog cut it off
+        raise
+    if guard is not None:
+        if not chunk:
+            guard.disarm()
+        elif time.monotonic() >= guard.deadline:
+            raise late(body.response.request)
+    return chunk
+
+
+def _close(body: steps.Body) -> None:
+    if body.guard is not None:
+        body.guard.disarm()
+    body.response.close()

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 __all__ = [
     "CHUNK_SIZE",
     "check_complete",
+    "declared_length",
     "discard",
     "expected_length",
     "finish",
@@ -78,6 +79,14 @@ def expected_length(response: httpx.Response) -> int | None:
     """The ``Content-Length`` of an uncompressed answer, when the server gave one."""
     if response.headers.get("content-encoding", "identity") not in ("identity", ""):
         return None  # the header counts compressed bytes; httpx hands out decoded ones
+    value = response.headers.get("content-length")
+    if value is None or not value.strip().isdigit():
+        return None
+    return int(value)
+
+
+def declared_length(response: httpx.Response) -> int | None:
+    """The ``Content-Length`` as sent (of the bytes on the wire, encoded or not)."""
     value = response.headers.get("content-length")
     if value is None or not value.strip().isdigit():
         return None

@@ -8,9 +8,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from ._exceptions import ConfigurationError, ResponseError, VTasksError
 
 if TYPE_CHECKING:
-    import httpx
-
-    from ._flows.steps import Flow, Step
+    from ._flows.steps import Body, Flow, Step
     from ._models import Task
 
 __all__ = ["ClosedClient", "OnPoll", "OnProgress", "Stepper", "advance", "check_open"]
@@ -76,7 +74,7 @@ class Stepper(Generic[_T]):
         self.provider = provider
         self.value: Any = None
         self.error: BaseException | None = None
-        self.opened: list[httpx.Response] = []
+        self.opened: list[Body] = []
         self.result: _T
 
     def next(self) -> Step | None:

@@ -7,16 +7,22 @@ loses its credential headers off-origin too.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
 from urllib.parse import urljoin, urlsplit
+
+import httpx
 
 from ._exceptions import ResponseError
 from ._redact import is_sensitive_name, redact_url
 
-if TYPE_CHECKING:
-    import httpx
-
-__all__ = ["MAX_REDIRECTS", "REDIRECT_STATUSES", "Origin", "next_hop", "strip_credentials"]
+__all__ = [
+    "MAX_REDIRECTS",
+    "REDIRECT_STATUSES",
+    "Origin",
+    "is_http_url",
+    "next_hop",
+    "strip_credentials",
+]
 
 MAX_REDIRECTS = 5
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
@@ -46,11 +52,14 @@ def strip_credentials(built: httpx.Request) -> None:
         del built.headers[name]
 
 
-def next_hop(response: httpx.Response, hops: int, provider: str) -> str | None:
+def next_hop(
+    response: httpx.Response, hops: int, provider: str, scrub: Callable[[str], str | None]
+) -> str | None:
     """The absolute URL to follow for a redirect answer, or ``None`` for any other answer.
 
     Raises:
-        ResponseError: More than :data:`MAX_REDIRECTS` hops (a loop does not heal: not retried).
+        ResponseError: More than :data:`MAX_REDIRECTS` hops (a loop does not heal: not retried),
+            or a ``Location`` that is no http(s) URL. ``scrub`` cleans the server's text.
     """
     if response.status_code not in REDIRECT_STATUSES:
         return None
@@ -59,8 +68,28 @@ def next_hop(response: httpx.Response, hops: int, provider: str) -> str | None:
         return None
     if hops >= MAX_REDIRECTS:
         raise ResponseError(
-            f"more than {MAX_REDIRECTS} redirects (last to {redact_url(str(location))})",
+            f"more than {MAX_REDIRECTS} redirects (last to {scrub(redact_url(str(location)))})",
             provider=provider,
             status_code=response.status_code,
         )
-    return urljoin(str(response.request.url), str(location))
+    try:
+        target = urljoin(str(response.request.url), str(location))
+    except ValueError:
+        target = ""
+    if not is_http_url(target):
+        raise ResponseError(
+            f"redirected to {scrub(redact_url(str(location)))!r}, which is no http(s) URL",
+            provider=provider,
+            status_code=response.status_code,
+        )
+    return target
+
+
+def is_http_url(url: str) -> bool:
+    """Whether ``url`` (chosen by a server: a redirect, a video URL) is an http(s) URL httpx takes."""
+    try:
+        parsed = httpx.URL(url)
+        origin_of(url)  # urlsplit's own checks (a bad port, an unclosed "[")
+    except (httpx.InvalidURL, ValueError, TypeError):
+        return False
+    return parsed.scheme in ("http", "https") and bool(parsed.host)

@@ -22,6 +22,7 @@ __all__ = [
     "check_ids",
     "check_poll_interval",
     "check_request_timeout",
+    "check_size",
     "check_wait_timeout",
 ]
 
@@ -77,6 +78,15 @@ def check_count(name: str, value: object, *, minimum: int) -> int:
     """An ``int`` of at least ``minimum`` (``max_retries``, ``max_concurrency``)."""
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         raise ConfigurationError(f"{name} must be an int of at least {minimum}, not {value!r}")
+    return value
+
+
+def check_size(name: str, value: object) -> int | None:
+    """``None`` (no cap) or a positive ``int`` of bytes (``max_response_bytes``)."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigurationError(f"{name} must be a positive int of bytes or None, not {value!r}")
     return value
 
 

@@ -8,16 +8,18 @@ final error is a :class:`DownloadError` whatever the cause (chained).
 from __future__ import annotations
 
 import os
+import zlib
 from typing import TYPE_CHECKING
 
 import httpx
 
 from .. import _download as dl
 from .._answers import describe_non_json
+from .._decoding import Truncated
 from .._exceptions import DownloadError, ResponseError, VTasksError
 from .._models import Task
 from .._providers._base import Request
-from .exchange import Exchange, hops_flow, read_all
+from .exchange import Exchange, call_end, decoder, hops_flow, read_all
 from .get import get_task_flow
 from .steps import Flow, Progress, Read, Sleep
 
@@ -59,6 +61,7 @@ def download_flow(
                     request,
                     target,
                     attempt,
+                    until=call_end(exchange, started, None),
                     overwrite=overwrite,
                     task=task,
                     progress=progress,
@@ -88,6 +91,7 @@ def _download_once(
     target: Path,
     attempt: int,
     *,
+    until: float | None,
     overwrite: bool,
     task: Task,
     progress: bool,
@@ -95,20 +99,36 @@ def _download_once(
     fd, temporary = dl.open_temporary(target)
     try:
         with os.fdopen(fd, "wb") as file:
-            body = yield from hops_flow(exchange, request, attempt)
+            body = yield from hops_flow(exchange, request, attempt, until)
             response = body.response
             if response.status_code != 200 or dl.is_error_page(response):
-                content = yield from read_all(body)
+                content = yield from read_all(exchange, body)
                 raise _answer_error(exchange, request, response, content)
             expected = dl.expected_length(response)
-            received = 0
+            # Asked for without encoding; a server that encodes anyway is decoded here, and a
+            # compressed stream that stops short is a broken transfer, not a shorter video.
+            decode = decoder(exchange, body, None)
+            received = raw = 0
             while chunk := (yield Read(body)):
-                file.write(chunk)
-                received += len(chunk)
+                raw += len(chunk)
+                piece = decode.feed(chunk)
+                file.write(piece)
+                received += len(piece)
                 if progress:
                     yield Progress(received, expected)
-        dl.check_complete(received, expected, target=target, task=task)
+            decode.finish()
+        dl.check_complete(raw, dl.declared_length(response), target=target, task=task)
         return dl.finish(temporary, target, overwrite=overwrite, task=task)
+    except (Truncated, zlib.error) as exc:
+        dl.discard(temporary)
+        raise DownloadError(
+            f"download of task {task.id} broke off: the "
+            f"{body.response.headers.get('content-encoding')} stream "
+            + ("ended early" if isinstance(exc, Truncated) else "is corrupt"),
+            path=target,
+            task_id=task.id,
+            provider=task.provider,
+        ) from exc
     except BaseException:
         dl.discard(temporary)
         raise

@@ -10,17 +10,25 @@ from __future__ import annotations
 
 import logging
 import time
+import zlib
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 import httpx
 
 from .. import _answers
+from .._decoding import ACCEPT_ENCODING, BodyDecoder, TooLarge, Truncated, UnsupportedEncoding
 from .._download import CHUNK_SIZE
 from .._error_codes import is_retryable_error
-from .._exceptions import RateLimitError, VTasksError
+from .._exceptions import (
+    APIConnectionError,
+    APITimeoutError,
+    RateLimitError,
+    ResponseError,
+    VTasksError,
+)
 from .._redact import redact_url
-from .._redirects import is_same_origin, next_hop, origin_of, strip_credentials
+from .._redirects import is_http_url, is_same_origin, next_hop, origin_of, strip_credentials
 from .._retry import parse_retry_after
 from .._version import __version__
 from .steps import Answer, Body, Close, Flow, Outcome, Read, Send, Sleep
@@ -30,14 +38,19 @@ if TYPE_CHECKING:
     from .._providers._base import Adapter, Request
     from .._retry import RetryPolicy
 
-__all__ = ["DEFAULT_HEADERS", "USER_AGENT", "Exchange", "read_all", "send_flow"]
+__all__ = ["DEFAULT_HEADERS", "USER_AGENT", "Exchange", "late", "read_all", "send_flow"]
 
 logger = logging.getLogger("vtasks")
 
 USER_AGENT = f"vtasks/{__version__}"
 # Sent with every request; on an HTTP client vtasks creates they are the client's defaults, so
 # that a request carries only what differs (the key, a download's Accept).
-DEFAULT_HEADERS = {"Accept": "application/json", "User-Agent": USER_AGENT}
+# Accept-Encoding is vtasks' own because it decodes bodies itself, bounded (vtasks._decoding).
+DEFAULT_HEADERS = {
+    "Accept": "application/json",
+    "Accept-Encoding": ACCEPT_ENCODING,
+    "User-Agent": USER_AGENT,
+}
 
 
 class Exchange:
@@ -54,6 +67,9 @@ class Exchange:
         timeout: The timeout to put on each request (a caller's client), or ``None``.
         retry_policy: When and how long to wait before retrying.
         clock: Where time is read (retry budgets).
+        limit: The longest one attempt may take in all (connect, headers, body, redirects), or
+            ``None``: the largest part of the timeout in force.
+        max_response_bytes: The cap on an API answer, decoded (``None``: none).
     """
 
     def __init__(
@@ -68,6 +84,8 @@ class Exchange:
         timeout: httpx.Timeout | None,
         retry_policy: RetryPolicy,
         clock: Clock,
+        limit: float | None = None,
+        max_response_bytes: int | None = None,
     ) -> None:
         self.adapter = adapter
         self.provider = adapter.name
@@ -80,6 +98,10 @@ class Exchange:
         self.timeout = None if timeout is None else timeout.as_dict()
         self.retry_policy = retry_policy
         self.clock = clock
+        self.limit = limit
+        self.max_response_bytes = max_response_bytes
+        # The timeout parts in force, to cap at an exchange's time left (a caller's client's own).
+        self.parts = timeout.as_dict() if timeout is not None else http.timeout.as_dict()
 
     # -- requests ---------------------------------------------------------------------------
 
@@ -100,24 +122,33 @@ class Exchange:
 
     def headers(self, request: Request, url: str, same_origin: bool) -> dict[str, str]:
         """Headers for a request to ``url``: the key only ever goes to the configured origin."""
+        download = request.endpoint == "download"
         if self.defaults_on_client:
-            headers = {"Accept": "*/*"} if request.endpoint == "download" else {}
+            headers = _DOWNLOAD_HEADERS.copy() if download else {}
         else:  # a caller's own client: its defaults are its own (httpx's Accept is */*)
-            headers = dict(DEFAULT_HEADERS)
-            if request.endpoint == "download":
-                headers["Accept"] = "*/*"
+            headers = (
+                {**DEFAULT_HEADERS, **_DOWNLOAD_HEADERS} if download else dict(DEFAULT_HEADERS)
+            )
         if same_origin:
             name, value = self.auth_header
             headers[name] = value
         return headers
 
-    def build(self, request: Request, url: str) -> Send:
-        """The :class:`Send` step for one hop of ``request`` to ``url``."""
+    def build(self, request: Request, url: str, deadline: float | None = None) -> Send:
+        """The :class:`Send` step for one hop of ``request`` to ``url``, over by ``deadline``."""
         same_origin = self.same_origin(url)
         built = self.http.build_request(
             request.method, url, headers=self.headers(request, url, same_origin)
         )
-        if self.timeout is not None:
+        if deadline is not None:
+            # No single socket operation may outlast the exchange (a part within 50 ms of the
+            # time left is kept as configured: the deadline is enforced by the driver anyway).
+            left = max(deadline - time.monotonic(), 0.001)
+            built.extensions["timeout"] = {
+                name: value if value is not None and value <= left + 0.05 else left
+                for name, value in self.parts.items()
+            }
+        elif self.timeout is not None:
             # A caller's client keeps its own timeouts unless vtasks was given one.
             built.extensions["timeout"] = self.timeout
         if not same_origin:
@@ -126,12 +157,28 @@ class Exchange:
             strip_credentials(built)
         # Downloads are written in large chunks; an API answer is taken as it arrives.
         chunk_size = CHUNK_SIZE if request.endpoint == "download" else None
-        return Send(built, client_auth=same_origin, chunk_size=chunk_size)
+        return Send(built, client_auth=same_origin, chunk_size=chunk_size, deadline=deadline)
+
+    def deadline(self, until: float | None) -> float | None:
+        """The ``time.monotonic()`` an attempt starting now must end by.
+
+        ``until`` is the call's own end (a wait's deadline, ``total_timeout``), in clock time.
+        """
+        deadline = None if self.limit is None else time.monotonic() + self.limit
+        if until is not None:
+            end = time.monotonic() + (until - self.clock.now())
+            deadline = end if deadline is None else min(deadline, end)
+        return deadline
 
     # -- answers ----------------------------------------------------------------------------
 
     def decode(self, request: Request, response: httpx.Response, content: bytes) -> Any:
-        """The JSON payload of a good answer, else raise the vtasks error it means."""
+        """The JSON payload of a good answer, else raise the vtasks error it means.
+
+        The key is scrubbed from the raw body first, so that no field of a ``Task`` (an error
+        message quoting the key, a URL carrying it) and no error's body can hold it.
+        """
+        content = self.scrubber.clean(content)
         return _answers.decode(self.adapter, self.scrubber, request, response, content)
 
     def transport_error(self, exc: Exception, request: Request) -> VTasksError:
@@ -166,31 +213,88 @@ class Exchange:
                 "%s %s %s -> %s in %.1f ms (attempt %d)",
                 self.provider,
                 method,
-                redact_url(str(url)),
+                self.scrubber.text(redact_url(str(url))),
                 status,
                 (time.perf_counter() - started) * 1000,
                 attempt + 1,
             )
 
 
-def read_all(body: Body) -> Flow[bytes]:
-    """The whole (decoded) body of an answer."""
-    chunks: list[bytes] = []
-    while chunk := (yield Read(body)):
-        chunks.append(chunk)
-    return b"".join(chunks)
+_DOWNLOAD_HEADERS = {"Accept": "*/*", "Accept-Encoding": "identity"}
 
 
-def hops_flow(exchange: Exchange, request: Request, attempt: int) -> Flow[Body]:
+def decoder(exchange: Exchange, body: Body, limit: int | None) -> BodyDecoder:
+    """The decoder of an answer's ``Content-Encoding``, capped at ``limit`` decoded bytes."""
+    try:
+        return BodyDecoder(body.response.headers.get("content-encoding"), limit)
+    except UnsupportedEncoding as exc:
+        raise ResponseError(
+            f"the answer is in a Content-Encoding vtasks did not ask for: "
+            f"{exchange.scrubber.text(str(exc))!r}",
+            provider=exchange.provider,
+            status_code=body.response.status_code,
+        ) from None
+
+
+def decoding_error(
+    exchange: Exchange, body: Body, exc: Exception, limit: int | None
+) -> VTasksError:
+    """The vtasks error for a body that could not be decoded within its cap."""
+    status = body.response.status_code
+    if isinstance(exc, TooLarge):
+        return ResponseError(
+            f"the answer is larger than the {limit:,}-byte cap (max_response_bytes)",
+            provider=exchange.provider,
+            status_code=status,
+        )
+    what = "ended before its compressed stream did" if isinstance(exc, Truncated) else "is corrupt"
+    error = APIConnectionError(
+        f"the {body.response.headers.get('content-encoding')} answer {what}",
+        provider=exchange.provider,
+    )
+    error.__cause__ = exc
+    return error
+
+
+def read_all(exchange: Exchange, body: Body) -> Flow[bytes]:
+    """The whole decoded body of an answer, at most ``exchange.max_response_bytes`` of it."""
+    limit = exchange.max_response_bytes
+    decode = decoder(exchange, body, limit)
+    content: bytes | bytearray = b""
+    try:
+        while chunk := (yield Read(body)):
+            piece = decode.feed(chunk)
+            if not content:
+                content = piece
+            else:
+                if type(content) is bytes:
+                    content = bytearray(content)  # grows in place: no list of pieces, no join
+                content += piece
+        decode.finish()
+    except (TooLarge, Truncated, zlib.error) as exc:
+        yield Close(body)
+        raise decoding_error(exchange, body, exc, limit) from exc
+    return content  # type: ignore[return-value]  # bytes or bytearray: json.loads takes both
+
+
+def hops_flow(
+    exchange: Exchange, request: Request, attempt: int, until: float | None = None
+) -> Flow[Body]:
     """One attempt at ``request``, following redirects by hand; the final answer, body unread.
 
     Every hop is built by :meth:`Exchange.build` (the key only to the configured origin) and
-    logged.
+    logged. The whole attempt, hops included, ends by :meth:`Exchange.deadline`.
     """
     url = exchange.url(request)
+    if request.url and not is_http_url(url):
+        raise ResponseError(
+            f"the {request.endpoint} URL {exchange.scrubber.text(redact_url(url))!r} is no http(s) URL",
+            provider=exchange.provider,
+        )
+    deadline = exchange.deadline(until)
     hops = 0
     while True:
-        send = exchange.build(request, url)
+        send = exchange.build(request, url, deadline)
         perf = time.perf_counter()
         try:
             body: Body = yield send
@@ -200,7 +304,7 @@ def hops_flow(exchange: Exchange, request: Request, attempt: int) -> Flow[Body]:
         response = body.response
         exchange.log(request.method, send.request.url, response.status_code, perf, attempt)
         try:
-            target = next_hop(response, hops, exchange.provider)
+            target = next_hop(response, hops, exchange.provider, exchange.scrubber.text)
         except VTasksError:
             yield Close(body)
             raise
@@ -210,17 +314,43 @@ def hops_flow(exchange: Exchange, request: Request, attempt: int) -> Flow[Body]:
         url, hops = target, hops + 1
 
 
-def send_flow(exchange: Exchange, request: Request) -> Flow[Outcome]:
-    """Send one request with retries; its payload, or the error it ended with."""
+def late(request: httpx.Request) -> httpx.ReadTimeout:
+    """What a driver throws into the flow when an exchange outlives its deadline."""
+    return httpx.ReadTimeout("the exchange outlived its deadline", request=request)
+
+
+def call_end(exchange: Exchange, started: float, deadline: float | None) -> float | None:
+    """When a call must end, in clock time: its deadline, or ``total_timeout``, the earlier."""
+    total = exchange.retry_policy.total_timeout
+    end = None if total is None else started + total
+    if deadline is not None:
+        end = deadline if end is None else min(end, deadline)
+    return end
+
+
+def out_of_time(exchange: Exchange, request: Request) -> APITimeoutError:
+    """The error for a call whose time ran out before another attempt could start."""
+    return APITimeoutError(
+        f"{request.endpoint} request: no time left for another attempt", provider=exchange.provider
+    )
+
+
+def send_flow(exchange: Exchange, request: Request, deadline: float | None = None) -> Flow[Outcome]:
+    """Send one request with retries; its payload, or the error it ended with.
+
+    ``deadline`` (clock time) ends the call, its sleeps and its attempt in flight included, as
+    ``RetryPolicy.total_timeout`` does.
+    """
     started = exchange.clock.now()
+    until = call_end(exchange, started, deadline)
     attempt = 0
     while True:
         retry_after = None
         try:
-            body = yield from hops_flow(exchange, request, attempt)
+            body = yield from hops_flow(exchange, request, attempt, until)
             response = body.response
             retry_after = parse_retry_after(response.headers.get("retry-after"))
-            content = yield from read_all(body)
+            content = yield from read_all(exchange, body)
             return Answer(exchange.decode(request, response, content))
         except VTasksError as exc:
             error = exc
@@ -229,5 +359,7 @@ def send_flow(exchange: Exchange, request: Request) -> Flow[Outcome]:
         delay = exchange.retry_delay(error, attempt, started, retry_after)
         if delay is None:
             return error
+        if until is not None and exchange.clock.now() + delay >= until:
+            return error  # no sleeping past the end only to give up then
         yield Sleep(delay)
         attempt += 1

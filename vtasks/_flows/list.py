@@ -11,7 +11,7 @@ Three pieces, each with one job:
 from __future__ import annotations
 
 import logging
-from collections import OrderedDict, deque
+from collections import deque
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -139,35 +139,17 @@ def _whole_second(value: datetime | None, *, up: bool) -> str | None:
     return to_iso(whole)
 
 
-class RecentIds:
-    """The ids of the last few pages, to drop a task that a shift pushed onto the next page.
-
-    Bounded (memory stays flat however long the listing): new tasks arriving while listing push
-    items down by fewer than a window of pages in any realistic case.
-    """
-
-    def __init__(self, capacity: int) -> None:
-        self._ids: OrderedDict[str, None] = OrderedDict()
-        self._capacity = capacity
-
-    def first_time(self, task_id: str) -> bool:
-        """Whether ``task_id`` is new (it is remembered from now on)."""
-        if task_id in self._ids:
-            return False
-        self._ids[task_id] = None
-        if len(self._ids) > self._capacity:
-            self._ids.popitem(last=False)
-        return True
-
-
 class Tally:
     """What a listing has handed out so far, and whether that ends it."""
 
-    def __init__(self, query: ListQuery, filters: ServerFilters, size: int, window: int) -> None:
+    def __init__(self, query: ListQuery, filters: ServerFilters) -> None:
         self.query = query
         self.exact = filters.exact
         self.emitted = 0
-        self.seen = RecentIds(size * (window + 2))
+        # Every id seen, so that no task is handed out twice however far a shift or a server
+        # that repeats itself moves it: about 100 bytes a task listed (the id and its set slot).
+        self.seen: set[str] = set()
+        self.fresh = 0  # tasks of the newest page not seen before
         # Ids filtered locally: once every one has gone by, later pages cannot hold them.
         self.ids_left = (
             set(query.task_ids) if query.task_ids is not None and not filters.task_ids else None
@@ -176,13 +158,19 @@ class Tally:
     def accept(self, page: Page) -> tuple[Task, ...]:
         """The page's tasks to emit: new, matching, within ``limit``."""
         limit = self.query.limit
+        seen = self.seen
         out = []
+        self.fresh = 0
         for task in page.tasks:
             if limit is not None and self.emitted >= limit:
                 break
             if self.ids_left is not None:
                 self.ids_left.discard(task.id)
-            if self.seen.first_time(task.id) and self.query.matches(task):
+            if task.id in seen:
+                continue
+            seen.add(task.id)
+            self.fresh += 1
+            if self.query.matches(task):
                 out.append(task)
                 self.emitted += 1
         return tuple(out)
@@ -193,9 +181,14 @@ class Tally:
         return None if limit is None else max(limit - self.emitted, 0)
 
     def done(self, page: Page) -> bool:
-        """Whether the listing ended with ``page`` (limit, all ids seen, older than the window)."""
+        """Whether the listing ended with ``page``.
+
+        It ends at ``limit``, once every id of a local id filter went by, on a page older than
+        ``created_after``, and on a page of tasks all seen before (a server repeating itself).
+        """
         return (
             self.remaining() == 0
+            or (bool(page.tasks) and self.fresh == 0)
             or (self.ids_left is not None and not self.ids_left)
             or self.query.older_than_window(page)
         )
@@ -252,7 +245,7 @@ def _pages(
         or (query.limit is not None and not filters.exact)
     )
     window = 1 if may_end_early else max(1, concurrency)
-    tally = Tally(query, filters, size, window)
+    tally = Tally(query, filters)
     if adapter.numbered_pages:
         yield from NumberedPager(adapter, filters, tally, size, window).run()
     else:

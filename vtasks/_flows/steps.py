@@ -55,6 +55,7 @@ __all__ = [
     "fetch_all",
     "fetch_one",
     "unwrap",
+    "with_deadline",
 ]
 
 _T = TypeVar("_T")
@@ -75,12 +76,15 @@ Outcome: TypeAlias = Answer | VTasksError
 class Body:
     """An answer whose status and headers are in and whose body is still to be read.
 
-    ``chunks`` is the driver's iterator over the decoded body (sync or async); only the driver
-    touches it.
+    ``chunks`` is the driver's iterator over the raw body (sync or async; the flow decodes it);
+    only the driver touches it, and ``guard`` (its deadline watchdog, for ``Client``).
+    ``deadline`` is the :class:`Send`'s.
     """
 
     response: httpx.Response
     chunks: Any
+    deadline: float | None = None
+    guard: Any = None
 
 
 @attrs.frozen(slots=True, eq=False)
@@ -91,11 +95,14 @@ class Send:
         request: The request, built by the flow (headers, timeout extension).
         client_auth: Whether a caller's client-wide ``auth`` may apply (only on the origin).
         chunk_size: The size of the chunks :class:`Read` returns (``None``: as they arrive).
+        deadline: When the whole exchange (headers and every :class:`Read` of the body) must be
+            over, in ``time.monotonic()`` seconds; past it the driver throws ``httpx.ReadTimeout``.
     """
 
     request: httpx.Request
     client_auth: bool
     chunk_size: int | None = None
+    deadline: float | None = None
 
 
 @attrs.frozen(slots=True, eq=False)
@@ -121,9 +128,14 @@ class Sleep:
 
 @attrs.frozen(slots=True)
 class Fetch:
-    """Send these requests (each with retries); the flow receives one :data:`Outcome` each."""
+    """Send these requests (each with retries); the flow receives one :data:`Outcome` each.
+
+    ``deadline`` (the client clock's time) ends every request, its retries and its sleeps by then:
+    a wait's deadline, set by :func:`with_deadline`.
+    """
 
     requests: tuple[Request, ...]
+    deadline: float | None = None
 
 
 @attrs.frozen(slots=True, eq=False)
@@ -135,6 +147,7 @@ class Start:
     """
 
     requests: tuple[Request, ...]
+    deadline: float | None = None
 
 
 @attrs.frozen(slots=True, eq=False)
@@ -180,6 +193,31 @@ def fetch_one(request: Request) -> Flow[Any]:
     """Send one request; return its payload or raise its error."""
     outcomes = yield from fetch_all((request,))
     return unwrap(outcomes[0])
+
+
+def with_deadline(flow: Flow[_T], deadline: float) -> Flow[_T]:
+    """``flow``, with every request it sends bound by ``deadline`` (the client clock's time)."""
+    started: dict[Start, Start] = {}
+    value: Any = None
+    error: BaseException | None = None
+    while True:
+        try:
+            step = flow.send(value) if error is None else flow.throw(error)
+        except StopIteration as stop:
+            return stop.value  # type: ignore[no-any-return]
+        if type(step) is Fetch:
+            step = Fetch(step.requests, deadline)
+        elif type(step) is Start:
+            started[step] = step = Start(step.requests, deadline)
+        elif type(step) is Collect:
+            step = Collect(started.pop(step.started))
+        try:
+            value, error = (yield step), None
+        except GeneratorExit:
+            flow.close()
+            raise
+        except BaseException as exc:
+            value, error = None, exc
 
 
 def nothing(value: _T) -> Flow[_T]:

@@ -11,22 +11,26 @@ from .._models import Task
 from .._providers._base import Adapter
 from .._retry import PollSchedule
 from .get import BatchSize, get_task_flow, get_tasks_flow, unique
-from .steps import Emit, Flow, Sleep
+from .steps import Emit, Flow, Sleep, with_deadline
 
 __all__ = ["wait_for_task_flow", "wait_for_tasks_flow"]
 
 _T = TypeVar("_T")
 
+#: How long past a wait's deadline its requests may run: the poll made at the deadline gets this
+#: long to bring the last state (so a wait ends within this of its deadline, plus scheduling).
+FINAL_POLL_GRACE = 0.5
+
 
 def _poll(poll_flow: Flow[_T], deadline: float, now: Callable[[], float]) -> Flow[_T | None]:
-    """Run one poll; ``None`` when it failed transiently and time remains to poll again.
+    """Run one poll within the wait's deadline; ``None`` if it failed transiently, time remaining.
 
     The request has spent its own retries by then; an outage shorter than the wait must not end
     it, so the wait carries on at its next interval. Errors that do not heal (a bad key, an
     unknown id) end the wait at once.
     """
     try:
-        return (yield from poll_flow)
+        return (yield from with_deadline(poll_flow, deadline + FINAL_POLL_GRACE))
     except VTasksError as exc:
         if not is_retryable_error(exc) or deadline - now() <= 0:
             raise
