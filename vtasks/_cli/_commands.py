@@ -121,7 +121,7 @@ def run_list(args: argparse.Namespace, console: Console) -> int:
 def _failed_line(task: Task) -> str:
     why = f": {task.error}" if task.error else ""
     code = f" (code {task.error_code})" if task.error_code and task.error_code != task.error else ""
-    return f"vtasks: {task.provider} task {task.id} ended {task.status.value}{why}{code}\n"
+    return f"vtasks: {task.provider} task {task.id} ended {task.status.value}{why}{code}"
 
 
 def run_wait(args: argparse.Namespace, console: Console) -> int:
@@ -148,7 +148,7 @@ def run_wait(args: argparse.Namespace, console: Console) -> int:
     _emit(task, args, console)
     if task.status is TaskStatus.SUCCEEDED:
         return ExitCode.OK
-    console.err.write(_failed_line(task))
+    console.err_line(_failed_line(task))
     return ExitCode.TASK_FAILED
 
 
@@ -168,7 +168,7 @@ def run_download(args: argparse.Namespace, console: Console) -> int:
     with open_client(args) as client:
         task = client.get_task(args.task_id)
         if task.is_terminal and task.status is not TaskStatus.SUCCEEDED:
-            console.err.write(_failed_line(task).replace("\n", "; there is no video\n"))
+            console.err_line(f"{_failed_line(task)}; there is no video")
             if args.json:
                 print_json(task.to_dict(), out=console.out)
             return ExitCode.TASK_FAILED
@@ -200,7 +200,7 @@ def run_download(args: argparse.Namespace, console: Console) -> int:
         print_json(task.to_dict(), out=console.out)
     else:
         size = format_bytes(path.stat().st_size)
-        console.out.write(f"saved {path} ({size})\n")
+        console.out.write(console.text(f"saved {path} ({size})") + "\n")
     return ExitCode.OK
 
 
