@@ -213,12 +213,15 @@ def test_control_characters_are_escaped_in_stderr_lines(
     download = vtasks_cli("download", "aitoearn", hostile_task, env=env)
     assert download.returncode == 4
     assert not raw_controls(download.stderr), download.stderr
-    # an error message quoting the vendor's text (Vidu echoes the id) stays one line
-    missing = vtasks_cli("get", "vidu", "id\x1b[2J\u202e", env=env)
-    line = assert_clean_error(missing, 1)
-    assert not raw_controls(missing.stderr), missing.stderr
-    assert "id\\x1b[2J\\u202e" in line
-    assert missing.stderr.count("\n") == 1
+    # an error message quoting the vendor's text stays one line
+    task = fake.add_task("vidu", status="succeeded")
+    message = f"refused {HOSTILE}\nline 2"
+    fake.inject("vidu", "business_error", code="Bad\x1b[5m", message=message, status=400)
+    refused = vtasks_cli("get", "vidu", task.id, env=env)
+    line = assert_clean_error(refused, 1)
+    assert not raw_controls(refused.stderr), refused.stderr
+    assert "refused 猫 🐈 \\x1b[2J" in line, line
+    assert refused.stderr.count("\n") == 1
 
 
 def test_json_escapes_every_control_character(
@@ -306,3 +309,51 @@ def test_a_closed_stderr_does_not_stop_the_command(
     assert json.loads(out)["status"] == "failed"
     code, out, _ = _run_closed("2>&-", ["get", "ark", "cgt-nope"], env)
     assert (code, out) == (1, "")
+
+
+# ---- out-of-range times and durations ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["list", "ark", "--since", "0001-01-01T00:00:00+05:00"],
+        ["list", "ark", "--until", "9999-12-31T23:59:59-05:00"],
+        ["list", "ark", "--since", "999999999d"],
+        ["list", "ark", "--since", "99999999999w"],
+        ["list", "ark", "--since", "9" * 400 + "s"],
+        ["get", "ark", "x", "--timeout", "99999999999"],
+        ["get", "ark", "x", "--timeout", "9" * 400],
+        ["wait", "ark", "x", "--timeout", "9" * 400],
+        ["wait", "ark", "x", "--timeout", "999999999w"],
+        ["wait", "ark", "x", "--interval", "9" * 400],
+        ["wait", "ark", "x", "--interval", "99999999999"],
+        ["list", "ark", "--limit", "9" * 5000],
+        ["serve-fake", "--port", "99999"],
+        ["serve-fake", "--port", "-1"],
+        ["serve-fake", "--speed", "-1"],
+        ["serve-fake", "--speed", "nan"],
+        ["serve-fake", "--speed", "inf"],
+    ],
+)
+def test_out_of_range_arguments_are_usage_errors(args: list[str], env: dict[str, str]) -> None:
+    # serve-fake in its own process: today's code serves forever on some of these values.
+    result = vtasks_cli(*args, env=env, process=args[0] == "serve-fake")
+    assert result.returncode == 2, (result.returncode, result.stderr)
+    assert "usage: vtasks" in result.stderr
+    assert f"vtasks {args[0]}: error: argument " in result.stderr
+    no_crash(result)
+    assert all(len(line) < 300 for line in result.stderr.splitlines())  # the value is shortened
+
+
+# ---- other careless input ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("task_id", ["a\nb", "a\x1b[2Jb", "\t", "x" * 70_000])
+def test_an_impossible_task_id_is_a_usage_error(task_id: str, env: dict[str, str]) -> None:
+    for command in ("get", "wait", "download"):
+        result = vtasks_cli(command, "ark", task_id, env=env)
+        assert result.returncode == 2, (command, result.stderr)
+        assert f"vtasks {command}: error: argument ID:" in result.stderr
+        assert not raw_controls(result.stderr.replace("\n", "")), result.stderr
+        no_crash(result)
