@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 import unicodedata
+from pathlib import Path
 
 import pytest
 from test_cli import assert_clean_error, clean_env, json_lines, vtasks_cli
@@ -357,3 +358,32 @@ def test_an_impossible_task_id_is_a_usage_error(task_id: str, env: dict[str, str
         assert f"vtasks {command}: error: argument ID:" in result.stderr
         assert not raw_controls(result.stderr.replace("\n", "")), result.stderr
         no_crash(result)
+
+
+@pytest.mark.parametrize("url", ["http://[::1", "http://127.0.0.1:99999", "http://x:port"])
+def test_a_malformed_base_url_is_a_usage_error(url: str, env: dict[str, str]) -> None:
+    from_option = vtasks_cli("get", "ark", "cgt-1", "--base-url", url, env=env)
+    no_crash(from_option)
+    assert "base URL" in assert_clean_error(from_option, 2)
+    from_env = vtasks_cli("get", "ark", "cgt-1", env={**env, "VTASKS_ARK_BASE_URL": url})
+    no_crash(from_env)
+    assert "VTASKS_ARK_BASE_URL" in assert_clean_error(from_env, 2)
+
+
+def test_an_unknown_user_in_the_output_path_is_a_usage_error(
+    fake: FakeProviders, env: dict[str, str], tmp_path: Path
+) -> None:
+    task = fake.add_task("ark", status="succeeded")
+    result = vtasks_cli("download", "ark", task.id, "-o", "~no-such-user-here/x.mp4", env=env)
+    no_crash(result)
+    assert "~no-such-user-here" in assert_clean_error(result, 2)
+
+
+def test_an_id_of_no_safe_characters_still_names_a_visible_file(
+    fake: FakeProviders, env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    task = fake.add_task("ark", status="succeeded", task_id="任务.")
+    monkeypatch.chdir(tmp_path)
+    result = vtasks_cli("download", "ark", task.id, env=env)
+    assert result.returncode == 0, result.stderr
+    assert [p.name for p in tmp_path.iterdir()] == ["video.mp4"]  # not the hidden ".mp4"
