@@ -38,17 +38,41 @@ def _exit_status(code: object) -> int:
     return code if isinstance(code, int) else 1
 
 
-def _show_warnings(stream: IO[str]) -> None:
+def _show_warnings(stream: IO[str], encoding: str | None) -> None:
     """Print the library's warnings (e.g. an unknown status) as ``vtasks: warning: ...`` lines."""
     import logging
+
+    from ._output import terminal_text
+
+    class SafeFormatter(logging.Formatter):
+        """Escapes what a warning quotes from the vendor, as every other line the CLI prints."""
+
+        def format(self, record: logging.LogRecord) -> str:
+            return terminal_text(super().format(record), encoding)
 
     logger = logging.getLogger("vtasks")
     if not any(getattr(h, "_vtasks_cli", False) for h in logger.handlers):
         handler = logging.StreamHandler(stream)
         handler.setLevel(logging.WARNING)
-        handler.setFormatter(logging.Formatter("vtasks: warning: %(message)s"))
+        handler.setFormatter(SafeFormatter("vtasks: warning: %(message)s"))
         handler._vtasks_cli = True  # type: ignore[attr-defined]
         logger.addHandler(handler)
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null after a broken pipe, as the Python docs advise for SIGPIPE.
+
+    The interpreter's final flush of what is still buffered then cannot fail again
+    ("Exception ignored ... BrokenPipeError").
+    """
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(devnull, sys.stdout.fileno())
+        finally:
+            os.close(devnull)
+    except (AttributeError, OSError, ValueError):
+        pass  # no stdout, or not a file (a test's StringIO): nothing will be flushed at exit
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -61,32 +85,35 @@ def main(argv: Sequence[str] | None = None) -> int:
         The exit code: 0 ok, 1 error, 2 usage, 3 wait timed out, 4 the task ended failed,
         cancelled or expired (``wait`` / ``download``), 130 interrupted.
     """
+    from ._output import Console, forgive_encoding_errors
+
+    forgive_encoding_errors()
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help, --version and usage errors (argparse printed them)
         return _exit_status(exc.code)
 
-    from ._output import Console
-
     console = Console.from_std()
-    _show_warnings(console.err)
+    _show_warnings(console.err, console.err_encoding)
     provider: str | None = getattr(args, "provider", None)
     module, name = _COMMANDS[args.command]
     try:
         run: Callable[..., int] = getattr(importlib.import_module(module, __name__), name)
-        return run(args, console)
+        code = run(args, console)
+        # Flushed here, not at exit, so that a reader who went away shows as BrokenPipeError now.
+        console.out.flush()
+        return code
     except KeyboardInterrupt:
-        console.err.write("vtasks: interrupted\n")
+        console.err_line("vtasks: interrupted")
         return ExitCode.INTERRUPTED
     except BrokenPipeError:
-        # The reader went away (`vtasks list ark | head`): stop quietly. Point stdout at
-        # /dev/null so that the interpreter's final flush does not fail again.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        # The reader went away (`vtasks list ark | head`): stop quietly, exit 0. Like ripgrep,
+        # not like a process killed by SIGPIPE (141): in `set -o pipefail` scripts a reader that
+        # has read enough is no failure.
+        _quiet_stdout()
         return ExitCode.OK
     except Exception as exc:
         message, code = describe_error(exc, provider)
-        console.err.write(f"vtasks: error: {scrub(message, provider)}\n")
-        console.err.flush()
+        console.err_line(f"vtasks: error: {scrub(message, provider)}")
         return code

@@ -59,10 +59,51 @@ def open_client(args: argparse.Namespace, *, http_timeout: float | None = None) 
             hint=f"set the environment variable {variable} (try `vtasks demo` to run without one)",
             code=ExitCode.USAGE,
         )
+    _check_base_url(args)
     from vtasks._client import Client  # httpx and the generated clients load only here
 
     timeout = http_timeout if http_timeout is not None else (args.timeout or _HTTP_TIMEOUT)
     return Client(provider, base_url=args.base_url, timeout=timeout)
+
+
+def _check_base_url(args: argparse.Namespace) -> None:
+    """Refuse a base URL that cannot be parsed (a port out of range, an unclosed ``[``).
+
+    The library's own check looks at the scheme only; the rest surfaced as a bare ValueError.
+
+    Raises:
+        CliError: The URL from ``--base-url`` or the environment does not parse (exit code 2).
+    """
+    variable = base_url_env(args.provider)
+    url = args.base_url if args.base_url is not None else os.environ.get(variable, "").strip()
+    if not url:
+        return
+    try:
+        _ = urlsplit(url).port  # parses the whole authority, port included
+    except ValueError as exc:
+        where = "--base-url" if args.base_url is not None else variable
+        raise CliError(
+            f"the base URL {url!r} is not a valid URL ({exc})",
+            hint=f"check {where}",
+            code=ExitCode.USAGE,
+        ) from None
+
+
+def _output_path(text: str) -> Path:
+    """``-o PATH`` with a leading ``~`` or ``~user`` expanded.
+
+    Raises:
+        CliError: ``~user`` names no user, or there is no home folder (exit code 2).
+    """
+    try:
+        return Path(text).expanduser()
+    except RuntimeError:  # what pathlib raises for an unknown user or a missing home
+        head = text.split(os.sep, 1)[0]
+        raise CliError(
+            f"cannot expand {head!r} in -o {text!r}: no such user or no home folder",
+            hint="give the path without ~",
+            code=ExitCode.USAGE,
+        ) from None
 
 
 def _emit(task: Task, args: argparse.Namespace, console: Console) -> None:
@@ -121,7 +162,7 @@ def run_list(args: argparse.Namespace, console: Console) -> int:
 def _failed_line(task: Task) -> str:
     why = f": {task.error}" if task.error else ""
     code = f" (code {task.error_code})" if task.error_code and task.error_code != task.error else ""
-    return f"vtasks: {task.provider} task {task.id} ended {task.status.value}{why}{code}\n"
+    return f"vtasks: {task.provider} task {task.id} ended {task.status.value}{why}{code}"
 
 
 def run_wait(args: argparse.Namespace, console: Console) -> int:
@@ -148,7 +189,7 @@ def run_wait(args: argparse.Namespace, console: Console) -> int:
     _emit(task, args, console)
     if task.status is TaskStatus.SUCCEEDED:
         return ExitCode.OK
-    console.err.write(_failed_line(task))
+    console.err_line(_failed_line(task))
     return ExitCode.TASK_FAILED
 
 
@@ -160,7 +201,8 @@ def _default_name(task: Task, url: str) -> str:
     suffix = PurePosixPath(urlsplit(url).path).suffix
     if not re.fullmatch(r"\.[A-Za-z0-9]{1,5}", suffix):
         suffix = ".mp4"
-    return _UNSAFE.sub("_", task.id).strip("._") + suffix
+    # An id of no safe characters (all CJK, say) would leave just the hidden file ".mp4".
+    return (_UNSAFE.sub("_", task.id).strip("._") or "video") + suffix
 
 
 def run_download(args: argparse.Namespace, console: Console) -> int:
@@ -168,7 +210,7 @@ def run_download(args: argparse.Namespace, console: Console) -> int:
     with open_client(args) as client:
         task = client.get_task(args.task_id)
         if task.is_terminal and task.status is not TaskStatus.SUCCEEDED:
-            console.err.write(_failed_line(task).replace("\n", "; there is no video\n"))
+            console.err_line(f"{_failed_line(task)}; there is no video")
             if args.json:
                 print_json(task.to_dict(), out=console.out)
             return ExitCode.TASK_FAILED
@@ -184,7 +226,7 @@ def run_download(args: argparse.Namespace, console: Console) -> int:
                 hint=f"wait for it first: vtasks wait {task.provider} {task.id}",
             )
         name = _default_name(task, task.video_url)
-        target = Path(args.output).expanduser() if args.output else Path(name)
+        target = _output_path(args.output) if args.output else Path(name)
         # An existing folder, or a path written as one ("videos/"), gets the default name inside.
         if target.is_dir() or (args.output and args.output.endswith(("/", os.sep))):
             target = target / name
@@ -200,7 +242,7 @@ def run_download(args: argparse.Namespace, console: Console) -> int:
         print_json(task.to_dict(), out=console.out)
     else:
         size = format_bytes(path.stat().st_size)
-        console.out.write(f"saved {path} ({size})\n")
+        console.out.write(console.text(f"saved {path} ({size})") + "\n")
     return ExitCode.OK
 
 

@@ -12,7 +12,14 @@ from vtasks._config import PROVIDERS
 from vtasks._models import TaskStatus
 
 from ._errors import EXIT_CODES
-from ._values import parse_duration, parse_positive_int, parse_when
+from ._values import (
+    parse_duration,
+    parse_port,
+    parse_positive_int,
+    parse_speed,
+    parse_task_id,
+    parse_when,
+)
 
 __all__ = ["COMMANDS", "build_parser", "commands_text", "epilog", "exit_codes_text"]
 
@@ -108,7 +115,9 @@ def _add_provider(parser: argparse.ArgumentParser, *, with_id: bool = True) -> N
         "provider", choices=PROVIDERS, metavar="PROVIDER", help=", ".join(PROVIDERS)
     )
     if with_id:
-        parser.add_argument("task_id", metavar="ID", help="the task id, as the provider gave it")
+        parser.add_argument(
+            "task_id", type=parse_task_id, metavar="ID", help="the task id, as the provider gave it"
+        )
 
 
 class _Formatter(argparse.RawDescriptionHelpFormatter):
@@ -208,11 +217,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     fake = command("serve-fake")
-    fake.add_argument("--port", type=int, default=0, help="port to listen on (default: any free)")
+    fake.add_argument(
+        "--port", type=parse_port, default=0, help="port to listen on (default: any free)"
+    )
     fake.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     fake.add_argument(
         "--speed",
-        type=float,
+        type=parse_speed,
         default=1.0,
         help="simulated seconds per real second (default 1)",
     )

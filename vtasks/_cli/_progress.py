@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from typing import IO, TYPE_CHECKING
 
-from ._output import Style, format_bytes
+from ._output import Style, format_bytes, stream_encoding, terminal_text
 
 if TYPE_CHECKING:
     from vtasks._models import Task
@@ -32,32 +32,45 @@ class StatusLine:
     def __init__(self, stream: IO[str], *, tty: bool) -> None:
         self.stream = stream
         self.tty = tty
+        self._encoding = stream_encoding(stream)
         self._drawn = False
+        self._gone = False
         self._lock = threading.Lock()
+
+    def safe(self, text: str) -> str:
+        """``text`` (an id, a vendor's raw status, a path) made safe for this stream."""
+        return terminal_text(text, self._encoding)
+
+    def _write(self, text: str) -> None:
+        # Progress is a courtesy: a closed stderr or a broken pipe ends it, not the command.
+        if self._gone:
+            return
+        try:
+            self.stream.write(text)
+            self.stream.flush()
+        except (OSError, ValueError):
+            self._gone = True
 
     def draw(self, text: str) -> None:
         """Replace the in-place line (terminal only; ignored otherwise)."""
         if not self.tty:
             return
         with self._lock:
-            self.stream.write(f"\r{text}{_CLEAR_TO_END}")
-            self.stream.flush()
+            self._write(f"\r{text}{_CLEAR_TO_END}")
             self._drawn = True
 
     def line(self, text: str) -> None:
         """Write a permanent line (replacing the in-place one on a terminal)."""
         with self._lock:
             prefix = f"\r{_CLEAR_TO_END}" if self._drawn else ""
-            self.stream.write(f"{prefix}{text}\n")
-            self.stream.flush()
+            self._write(f"{prefix}{text}\n")
             self._drawn = False
 
     def clear(self) -> None:
         """Erase the in-place line, if one is drawn (before an error message, say)."""
         with self._lock:
             if self._drawn:
-                self.stream.write(f"\r{_CLEAR_TO_END}")
-                self.stream.flush()
+                self._write(f"\r{_CLEAR_TO_END}")
                 self._drawn = False
 
 
@@ -91,7 +104,7 @@ class WaitProgress:
     ) -> None:
         self._line = line
         self._style = style
-        self._label = label
+        self._label = line.safe(label)
         self._clock = clock
         self._started = clock()
         self._task: Task | None = None
@@ -124,7 +137,8 @@ class WaitProgress:
         if task is None:
             return f"{self._label}: waiting for the first answer, {_seconds(self.elapsed)}"
         status = self._style.status(task.status.value, task.status.value)
-        raw = f" ({task.raw_status})" if task.raw_status and task.raw_status != task.status else ""
+        raw = task.raw_status
+        raw = f" ({self._line.safe(raw)})" if raw and raw != task.status else ""
         polls = "poll" if self._polls == 1 else "polls"
         return (
             f"{self._label}: {status}{raw}, {_seconds(self.elapsed)} elapsed, {self._polls} {polls}"
@@ -169,7 +183,7 @@ class DownloadProgress:
         self, line: StatusLine, label: str, *, clock: Callable[[], float] = time.monotonic
     ) -> None:
         self._line = line
-        self._label = label
+        self._label = line.safe(label)
         self._clock = clock
         self._started = clock()
         # A terminal shows the first chunk at once; a log gets its first line after a second,
@@ -199,7 +213,7 @@ class DownloadProgress:
 
     def done(self, path: str) -> None:
         """Write the final line once the file is in place."""
-        self._line.line(f"{self._text()} -> {path}")
+        self._line.line(f"{self._text()} -> {self._line.safe(path)}")
 
     def abort(self) -> None:
         """Erase the in-place line after a failure or Ctrl-C."""
