@@ -351,3 +351,46 @@ def test_a_numbered_listing_that_repeats_a_page_ends(api: Api) -> None:
         tasks = first(c.iter_tasks(page_size=20), 1000)
     assert sorted(t.id for t in tasks) == sorted(f"cgt-{i}" for i in range(20))
     assert len(server.requests) <= 2
+
+
+# -- only vtasks errors -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "location",
+    ["http://[::1", "http://127.0.0.1:99999/x", "ftp://example.com/x", "javascript:alert(1)"],
+)
+def test_a_malformed_redirect_is_a_response_error(api: Api, location: str) -> None:
+    script = answer(302, b"", {"Location": location})
+    with hostile_server(script) as server, pytest.raises(vtasks.ResponseError, match="no http"):
+        client(api, server.url).get_task("cgt-1")
+
+
+@pytest.mark.parametrize(
+    "url", ["http://[::1/v.mp4", "file:///etc/passwd", "ftp://example.com/v.mp4", "//"]
+)
+def test_a_malformed_video_url_is_a_download_error(api: Api, url: str, tmp_path: Path) -> None:
+    with hostile_server(json_answer(video_task(url))) as server:
+        c = client(api, server.url)
+        with pytest.raises(vtasks.DownloadError):
+            c.download("cgt-1", tmp_path / "v.mp4")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("key", ["k", "1234567"])
+def test_a_key_too_short_to_scrub_is_refused(api: Api, key: str) -> None:
+    with pytest.raises(vtasks.ConfigurationError, match="at least 8"):
+        client(api, "http://127.0.0.1:9", api_key=key)
+
+
+def test_cli_wait_ends_at_its_timeout_against_a_long_retry_after() -> None:
+    from tests.test_cli import vtasks_cli
+
+    with hostile_server(RATE_LIMITED) as server:
+        env = {"VTASKS_ARK_API_KEY": KEY, "VTASKS_ARK_BASE_URL": server.url}
+        with timed() as elapsed:
+            result = vtasks_cli("wait", "ark", "cgt-1", "--timeout", "2", env=env, process=True)
+    assert elapsed[0] < 2.0 + MARGIN + 1.0  # plus the interpreter's start
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    no_key(result.stdout, result.stderr)

@@ -22,7 +22,7 @@ from ._base_client import BaseClient
 from ._clock import SystemClock
 from ._driving import ClosedClient, OnPoll, OnProgress, Stepper
 from ._flows import steps
-from ._flows.exchange import late, send_flow
+from ._flows.exchange import invalid_location, late, send_flow
 from ._flows.steps import Emit, Flow, Outcome, Progress
 from ._models import Task
 from ._providers._base import Request
@@ -182,14 +182,17 @@ class AsyncClient(BaseClient[httpx.AsyncClient, AsyncGenerator[Task, None]]):
             raise ClosedClient(self.provider)
         auth = httpx.USE_CLIENT_DEFAULT if step.client_auth else None
         send = self._http.send(step.request, stream=True, auth=auth, follow_redirects=False)
-        if step.deadline is None:
-            response = await send
-        else:
-            try:
-                async with asyncio.timeout(step.deadline - time.monotonic()):
-                    response = await send
-            except TimeoutError as exc:
-                raise late(step.request) from exc
+        try:
+            if step.deadline is None:
+                response = await send
+            else:
+                try:
+                    async with asyncio.timeout(step.deadline - time.monotonic()):
+                        response = await send
+                except TimeoutError as exc:
+                    raise late(step.request) from exc
+        except httpx.InvalidURL as exc:  # a redirect's Location (the request's URL was checked)
+            raise invalid_location(exc, step.request) from exc
         body = steps.Body(response, response.aiter_raw(step.chunk_size), step.deadline)
         opened.append(body)
         return body

@@ -20,7 +20,7 @@ import httpx
 from ._base_client import BaseClient
 from ._driving import ClosedClient, OnPoll, OnProgress, Stepper
 from ._flows import steps
-from ._flows.exchange import late, send_flow
+from ._flows.exchange import invalid_location, late, send_flow
 from ._flows.steps import Emit, Flow, Outcome, Progress
 from ._models import Task
 from ._providers._base import Request
@@ -226,6 +226,10 @@ class Client(BaseClient[httpx.Client, Generator[Task, None, None]]):
             step.request.extensions["trace"] = guard.trace
         try:
             response = self._http.send(step.request, stream=True, auth=auth, follow_redirects=False)
+        except httpx.InvalidURL as exc:  # a redirect's Location (the request's URL was checked)
+            if guard is not None:
+                guard.disarm()
+            raise invalid_location(exc, step.request) from exc
         except httpx.HTTPError as exc:
             if guard is not None:
                 guard.disarm()

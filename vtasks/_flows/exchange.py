@@ -38,7 +38,15 @@ if TYPE_CHECKING:
     from .._providers._base import Adapter, Request
     from .._retry import RetryPolicy
 
-__all__ = ["DEFAULT_HEADERS", "USER_AGENT", "Exchange", "late", "read_all", "send_flow"]
+__all__ = [
+    "DEFAULT_HEADERS",
+    "USER_AGENT",
+    "Exchange",
+    "invalid_location",
+    "late",
+    "read_all",
+    "send_flow",
+]
 
 logger = logging.getLogger("vtasks")
 
@@ -300,6 +308,14 @@ def hops_flow(
             body: Body = yield send
         except httpx.HTTPError as exc:
             exchange.log(request.method, send.request.url, type(exc).__name__, perf, attempt)
+            if isinstance(exc, httpx.RemoteProtocolError) and "location header" in str(exc):
+                # httpx reads a redirect's Location even when not following it: a server's
+                # malformed URL does not heal, so it is a ResponseError, not retried.
+                raise ResponseError(
+                    f"redirected to a Location that is no http(s) URL "
+                    f"({exchange.scrubber.text(str(exc))})",
+                    provider=exchange.provider,
+                ) from exc
             raise
         response = body.response
         exchange.log(request.method, send.request.url, response.status_code, perf, attempt)
@@ -312,6 +328,17 @@ def hops_flow(
             return body
         yield Close(body)
         url, hops = target, hops + 1
+
+
+def invalid_location(exc: httpx.InvalidURL, request: httpx.Request) -> httpx.RemoteProtocolError:
+    """What a driver throws into the flow when httpx could not parse a redirect's Location.
+
+    httpx raises ``InvalidURL`` (no ``HTTPError``) for some Locations and ``RemoteProtocolError``
+    for others; the flow meets one kind.
+    """
+    error = httpx.RemoteProtocolError(f"Invalid URL in location header: {exc}", request=request)
+    error.__cause__ = exc
+    return error
 
 
 def late(request: httpx.Request) -> httpx.ReadTimeout:
