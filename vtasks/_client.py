@@ -45,7 +45,8 @@ class Client(BaseClient[httpx.Client, Generator[Task, None, None]]):
             or the provider's public endpoint.
         timeout: Each HTTP request's timeout: seconds (connect, read, write, pool), an
             ``httpx.Timeout``, or ``None`` for none. Default: 30 s, except that your own
-            ``http_client`` keeps the timeouts it has.
+            ``http_client`` keeps the timeouts it has. Each attempt ends within the largest part
+            as a whole (connect, headers, body, redirects), however slowly bytes arrive.
         max_retries: Retries of a request that failed transiently (connection error, timeout,
             408/429/5xx, vendor rate-limit codes).
         http_client: Your own ``httpx.Client`` (proxies, limits, transports); it is used as is,
@@ -55,6 +56,8 @@ class Client(BaseClient[httpx.Client, Generator[Task, None, None]]):
         max_concurrency: Requests in flight at once when a call needs several (list windows,
             batches).
         clock: Where time is read and slept (tests inject a fake one).
+        max_response_bytes: The cap on an API answer, decoded (default 64 MiB; ``None``: none);
+            past it, a ``ResponseError``.
 
     Raises:
         ConfigurationError: Unknown provider, missing API key, bad argument.
