@@ -9,6 +9,7 @@ allows, and a compressed stream that stops before its end is reported, not taken
 from __future__ import annotations
 
 import zlib
+from collections.abc import Iterable, Iterator
 
 __all__ = ["ACCEPT_ENCODING", "BodyDecoder", "TooLarge", "Truncated", "UnsupportedEncoding"]
 
@@ -18,6 +19,10 @@ ACCEPT_ENCODING = "gzip, deflate"
 _GZIP = zlib.MAX_WBITS | 16
 _ZLIB = zlib.MAX_WBITS
 _RAW = -zlib.MAX_WBITS
+
+
+#: The largest piece inflated at once: memory stays near the cap, never a multiple of it.
+PIECE = 1 << 20
 
 
 class TooLarge(Exception):  # noqa: N818 - a condition, turned into a vtasks error by the flow
@@ -41,29 +46,43 @@ class _Inflater:
         self.inflater = zlib.decompressobj(self.wbits)
         self.first = True  # "deflate" is zlib-wrapped by the RFC, raw by some servers
 
-    def inflate(self, data: bytes, budget: int) -> bytes:
-        """Up to ``budget`` bytes from ``data``; :class:`TooLarge` when more would come."""
-        try:
-            out = self.inflater.decompress(data, budget)
-        except zlib.error:
-            if not (self.first and self.wbits == _ZLIB):
-                raise
-            self.wbits, self.inflater = _RAW, zlib.decompressobj(_RAW)
-            out = self.inflater.decompress(data, budget)
-        self.first = False
-        if self.inflater.unconsumed_tail:
-            raise TooLarge
-        if self.inflater.eof and self.inflater.unused_data.strip(b"\0"):
-            # A second gzip member (concatenated files): go on with a fresh inflater.
-            rest = self.inflater.unused_data
-            self.inflater = zlib.decompressobj(self.wbits)
-            out += self.inflate(rest, budget - len(out))
-        return out
+    def inflate(self, data: bytes, budget: int | None) -> Iterator[bytes]:
+        """``data`` inflated, in pieces of at most :data:`PIECE` bytes.
+
+        Raises :class:`TooLarge` past ``budget`` bytes in all (``None``: no cap).
+        """
+        produced = 0
+        while data:
+            room = PIECE if budget is None else min(PIECE, budget - produced + 1)
+            try:
+                out = self.inflater.decompress(data, room)
+            except zlib.error:
+                if not (self.first and self.wbits == _ZLIB):
+                    raise
+                self.wbits, self.inflater = _RAW, zlib.decompressobj(_RAW)
+                out = self.inflater.decompress(data, room)
+            self.first = False
+            produced += len(out)
+            if budget is not None and produced > budget:
+                raise TooLarge
+            if out:
+                yield out
+            data = self.inflater.unconsumed_tail
+            if not data and self.inflater.eof and self.inflater.unused_data.strip(b"\0"):
+                # A second gzip member (concatenated files): go on with a fresh inflater.
+                data = self.inflater.unused_data
+                self.inflater = zlib.decompressobj(self.wbits)
 
     def finish(self) -> None:
         """Raise :class:`Truncated` when the compressed stream has not reached its end."""
         if not self.inflater.eof:
             raise Truncated(self.encoding)
+
+
+def _through(layer: _Inflater, pieces: Iterable[bytes], budget: int | None) -> Iterator[bytes]:
+    """``pieces`` inflated by ``layer`` (a function, so each layer is bound where it is used)."""
+    for piece in pieces:
+        yield from layer.inflate(piece, budget)
 
 
 class BodyDecoder:
@@ -89,16 +108,17 @@ class BodyDecoder:
                 raise UnsupportedEncoding(encoding)
             self.layers.append(_Inflater(encoding))
 
-    def feed(self, data: bytes) -> bytes:
-        """The decoded bytes of ``data``; :class:`TooLarge` past the cap."""
-        limit = self.limit
+    def feed(self, data: bytes) -> Iterator[bytes]:
+        """The decoded bytes of ``data``, in pieces; :class:`TooLarge` past the cap."""
+        pieces: Iterable[bytes] = (data,)
         for layer in self.layers:
-            budget = (limit - self.size + 1) if limit is not None else 0  # 0: no max_length
-            data = layer.inflate(data, budget)
-        self.size += len(data)
-        if limit is not None and self.size > limit:
-            raise TooLarge
-        return data
+            budget = None if self.limit is None else self.limit - self.size
+            pieces = _through(layer, pieces, budget)
+        for piece in pieces:
+            self.size += len(piece)
+            if self.limit is not None and self.size > self.limit:
+                raise TooLarge
+            yield piece
 
     def finish(self) -> None:
         """Check that every compressed layer came to its end (:class:`Truncated` if not)."""

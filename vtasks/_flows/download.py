@@ -111,9 +111,9 @@ def _download_once(
             received = raw = 0
             while chunk := (yield Read(body)):
                 raw += len(chunk)
-                piece = decode.feed(chunk)
-                file.write(piece)
-                received += len(piece)
+                for piece in decode.feed(chunk):
+                    file.write(piece)
+                    received += len(piece)
                 if progress:
                     yield Progress(received, expected)
             decode.finish()

@@ -271,13 +271,13 @@ def read_all(exchange: Exchange, body: Body) -> Flow[bytes]:
     content: bytes | bytearray = b""
     try:
         while chunk := (yield Read(body)):
-            piece = decode.feed(chunk)
-            if not content:
-                content = piece
-            else:
-                if type(content) is bytes:
-                    content = bytearray(content)  # grows in place: no list of pieces, no join
-                content += piece
+            for piece in decode.feed(chunk):
+                if not content:
+                    content = piece  # one piece (most answers): no copy at all
+                else:
+                    if type(content) is bytes:
+                        content = bytearray(content)  # grows in place: no list, no join
+                    content += piece
         decode.finish()
     except (TooLarge, Truncated, zlib.error) as exc:
         yield Close(body)
