@@ -8,14 +8,18 @@ deep inside httpx or the socket layer), or a request went to a path other than t
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import pytest
 from harness import Api
 
 import vtasks
-from vtasks import TaskStatus
+from vtasks import PROVIDER_INFO, TaskStatus
+from vtasks._providers._base import request_from_generated
+from vtasks._validate import MAX_ID_LENGTH
 
 NAN = float("nan")
 
@@ -244,3 +248,106 @@ def test_wait_without_a_limit(api: Api, value: float | None) -> None:
 def test_wait_at_the_largest_timeout(api: Api) -> None:
     added = api.fake.add_task("ark", status="succeeded")
     assert api.client("ark").wait_for_task(added.id, timeout=604_800).is_terminal
+
+
+# ---- ids never change the request path ----------------------------------------------------------
+
+PATH_PROVIDERS = ("ark", "volc", "vidu", "aitoearn")  # the id is a path segment
+QUERY_PROVIDERS = ("veo", "minimax")  # the id is a query parameter
+
+ODD_IDS = [
+    ".",
+    "..",
+    "...",
+    "a/b",
+    "../x",
+    "./",
+    "a?b=1",
+    "a#b",
+    "a%2Fb",
+    "%2E%2E",
+    "a b",
+    "ü-タスク",
+    "a+b",
+]
+
+
+def expected_path(provider: str, task_id: str) -> str:
+    """The get path with the id as one percent-encoded segment; a segment of dots as %2E."""
+    segment = quote(task_id, safe="")
+    if set(segment) == {"."}:
+        segment = "%2E" * len(segment)
+    return PROVIDER_INFO[provider].get_path.replace("{id}", segment)
+
+
+@pytest.mark.parametrize("task_id", ODD_IDS)
+@pytest.mark.parametrize("provider", PATH_PROVIDERS)
+def test_odd_id_stays_one_path_segment(api: Api, provider: str, task_id: str) -> None:
+    client = api.client(provider, max_retries=0)
+    if provider == "aitoearn":
+        # The simulated AiToEarn knows only ObjectId-shaped ids (and refuses others, like the
+        # vendor): the path it was asked for is the point.
+        with pytest.raises(vtasks.NotFoundError):
+            client.get_task(task_id)
+    else:
+        api.fake.add_task(provider, task_id=task_id, status="succeeded")
+        assert client.get_task(task_id).id == task_id
+    (request,) = api.requests(provider, "get")
+    assert request.path == expected_path(provider, task_id)
+    assert request.auth_ok
+
+
+@pytest.mark.parametrize("task_id", ODD_IDS)
+@pytest.mark.parametrize("provider", QUERY_PROVIDERS)
+def test_odd_id_stays_one_query_value(api: Api, provider: str, task_id: str) -> None:
+    api.fake.add_task(provider, task_id=task_id, status="succeeded")
+    assert api.client(provider).get_task(task_id).id == task_id
+    (request,) = api.requests(provider, "get")
+    assert request.path == PROVIDER_INFO[provider].get_path.partition("?")[0]
+    assert list(request.query_dict().values()) == [[task_id]]
+
+
+@pytest.mark.parametrize("provider", ["ark", "vidu"])
+def test_dot_ids_in_a_batch(api: Api, provider: str) -> None:
+    for task_id in (".", ".."):
+        api.fake.add_task(provider, task_id=task_id, status="succeeded")
+    tasks = api.client(provider).get_tasks([".", ".."])
+    assert [t.id for t in tasks] == [".", ".."]
+
+
+def test_dot_id_download(api: Api, tmp_path: Path) -> None:
+    api.fake.add_task("ark", task_id="..", status="succeeded")
+    target = api.client("ark").download("..", tmp_path / "v.mp4")
+    assert target.read_bytes() == api.fake.video_bytes
+    assert [r.path for r in api.requests("ark", "get")] == [expected_path("ark", "..")]
+
+
+def test_dot_segments_helper() -> None:
+    # The one place paths are made from the generated code's output (unit test of a pure function).
+    request = request_from_generated("get", {"method": "get", "url": "/a/./b/../c/.../d"})
+    assert request.path == "/a/%2E/b/%2E%2E/c/%2E%2E%2E/d"
+    assert request_from_generated("get", {"method": "get", "url": "/a/.b/c."}).path == "/a/.b/c."
+
+
+@pytest.mark.parametrize("length", [MAX_ID_LENGTH + 1, 70_000])
+def test_over_long_id_refused_before_io(api: Api, tmp_path: Path, length: int) -> None:
+    long_id = "x" * length
+    client = api.client("ark")
+    calls = [
+        lambda: client.get_task(long_id),
+        lambda: client.get_tasks(["a", long_id]),
+        lambda: client.wait_for_task(long_id),
+        lambda: client.wait_for_tasks(["a", long_id]),
+        lambda: client.list_tasks(task_ids=["a", long_id]),
+        lambda: client.download(long_id, tmp_path / "v.mp4"),
+    ]
+    for call in calls:
+        with pytest.raises(vtasks.ConfigurationError, match="at most 1024 characters"):
+            call()
+    assert api.fake.requests == []
+
+
+def test_longest_id_accepted(api: Api) -> None:
+    long_id = "x" * MAX_ID_LENGTH
+    api.fake.add_task("vidu", task_id=long_id, status="succeeded")
+    assert api.client("vidu").get_task(long_id).id == long_id
