@@ -7,7 +7,10 @@ deep inside httpx or the socket layer), or a request went to a path other than t
 
 from __future__ import annotations
 
+import asyncio
+import gc
 import math
+import warnings
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -20,6 +23,7 @@ import vtasks
 from vtasks import PROVIDER_INFO, TaskStatus
 from vtasks._providers._base import request_from_generated
 from vtasks._validate import MAX_ID_LENGTH
+from vtasks.testing import FakeProviders
 
 NAN = float("nan")
 
@@ -351,3 +355,104 @@ def test_longest_id_accepted(api: Api) -> None:
     long_id = "x" * MAX_ID_LENGTH
     api.fake.add_task("vidu", task_id=long_id, status="succeeded")
     assert api.client("vidu").get_task(long_id).id == long_id
+
+
+# ---- client life --------------------------------------------------------------------------------
+
+
+def test_every_operation_of_a_closed_client_refused(api: Api, tmp_path: Path) -> None:
+    api.fake.add_tasks("ark", 60)
+    ids = api.fake.task_ids("ark")[:3]
+    client = api.client("ark", max_concurrency=2)
+    made_before = client.iter_tasks(page_size=10)  # not started
+    started = client.iter_tasks(page_size=10)
+    next(started)  # pages may be in flight now
+    waiting = client.iter_wait_for_tasks(ids)
+    client.close()
+    sent = len(api.fake.requests)
+    calls = [
+        lambda: client.get_task(ids[0]),
+        lambda: client.get_tasks(ids),
+        lambda: client.get_tasks([]),
+        client.list_tasks,
+        lambda: list(made_before),
+        lambda: list(started),
+        lambda: list(waiting),
+        lambda: client.wait_for_task(ids[0]),
+        lambda: client.wait_for_tasks(ids),
+        lambda: client.download(ids[0], tmp_path / "v.mp4"),
+    ]
+    for call in calls:
+        with pytest.raises(vtasks.ConfigurationError, match="client is closed"):
+            call()
+    assert len(api.fake.requests) == sent
+    assert list(tmp_path.iterdir()) == []
+    client.close()  # closing again is harmless
+
+
+def _quiet_gc() -> list[warnings.WarningMessage]:
+    """Collect garbage and return the ResourceWarnings it raised (sockets left open)."""
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        gc.collect()
+    return [w for w in seen if issubclass(w.category, ResourceWarning)]
+
+
+def test_async_client_in_each_new_event_loop(fake: FakeProviders) -> None:
+    # An AsyncClient made outside any loop and used by several asyncio.run calls, as a script
+    # does: each loop gets the client's own connections (httpx's pool is bound to one loop) and
+    # its own concurrency limit (an asyncio.Semaphore is too).
+    ids = [fake.add_task("veo", status="succeeded").id for _ in range(4)]
+    client = vtasks.AsyncClient(
+        "veo", api_key=fake.api_keys["veo"], base_url=fake.base_url, max_concurrency=1
+    )
+
+    async def use() -> list[str]:
+        one = await client.get_task(ids[0])
+        many = await client.get_tasks(ids)  # 4 requests through a limit of 1: the limit waits
+        return [one.id] + [t.id for t in many]
+
+    for _ in range(3):
+        assert asyncio.run(use()) == ids[:1] + ids
+    with asyncio.Runner() as runner:  # a Runner's loop serves several run() calls
+        assert runner.run(use()) == ids[:1] + ids
+        assert runner.run(use()) == ids[:1] + ids
+    asyncio.run(client.aclose())
+    assert _quiet_gc() == []  # each loop's connections were closed when that loop ended
+
+
+def test_async_listing_in_each_new_event_loop(fake: FakeProviders) -> None:
+    fake.add_tasks("ark", 45)
+    client = vtasks.AsyncClient(
+        "ark", api_key=fake.api_keys["ark"], base_url=fake.base_url, max_concurrency=2
+    )
+
+    async def count() -> int:
+        return len([task async for task in client.list_tasks(page_size=10)])
+
+    assert asyncio.run(count()) == 45
+    assert asyncio.run(count()) == 45
+
+    async def close() -> None:
+        async with client:
+            pass
+
+    asyncio.run(close())
+    assert _quiet_gc() == []
+
+
+def test_callers_http_client_in_a_second_event_loop(fake: FakeProviders) -> None:
+    # A caller's httpx.AsyncClient cannot follow the loop (vtasks did not make it): a clear
+    # vtasks error says so, rather than httpx's bare RuntimeError("Event loop is closed").
+    ids = [fake.add_task("veo", status="succeeded").id for _ in range(2)]
+    own = httpx.AsyncClient()
+    client = vtasks.AsyncClient(
+        "veo", api_key=fake.api_keys["veo"], base_url=fake.base_url, http_client=own
+    )
+    assert asyncio.run(client.get_task(ids[0])).id == ids[0]
+    with pytest.raises(vtasks.ConfigurationError, match="event loop") as info:
+        asyncio.run(client.get_task(ids[1]))
+    assert isinstance(info.value.__cause__, RuntimeError)
+    # The first loop's socket, in the caller's client, is left for the collector.
+    del client, own, info
+    _quiet_gc()
