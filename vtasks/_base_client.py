@@ -27,6 +27,7 @@ from ._validate import (
     check_count,
     check_id,
     check_ids,
+    check_path,
     check_poll_interval,
     check_request_timeout,
     check_wait_timeout,
@@ -290,13 +291,12 @@ class BaseClient(Generic[HttpT, TasksT]):
 
         if not isinstance(task_or_id, Task):
             task_or_id = check_id(task_or_id)
-        if not isinstance(path, str) and not hasattr(path, "__fspath__"):
-            raise ConfigurationError(f"path must be a str or os.PathLike, not {path!r}")
+        target = check_path(path)
         check_callback("on_progress", on_progress)
         return download_flow(
             self._exchange,
             task_or_id,
-            path,
+            target,
             overwrite=bool(overwrite),
             progress=on_progress is not None,
         )

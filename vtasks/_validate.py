@@ -7,6 +7,7 @@ Each check names the argument and what it must be, and never lets a bare ``TypeE
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, TypeGuard
 
@@ -25,6 +26,7 @@ __all__ = [
     "check_duration",
     "check_id",
     "check_ids",
+    "check_path",
     "check_poll_interval",
     "check_request_timeout",
     "check_wait_timeout",
@@ -150,3 +152,20 @@ def check_ids(task_ids: object) -> list[str]:
             f"task ids must be given as a list (or other iterable) of strings, not {task_ids!r}"
         )
     return [check_id(task_id) for task_id in task_ids]
+
+
+def check_path(path: object) -> str:
+    """A file path: a ``str`` or an ``os.PathLike`` of ``str``, without a NUL character.
+
+    NUL ends a C string: no file system has it in a name, and ``os`` refuses it with a bare
+    ``ValueError``; so it is a bad argument, refused before any I/O.
+    """
+    try:
+        text = os.fspath(path)  # type: ignore[call-overload]
+    except TypeError:  # not path-like, or its __fspath__ returned neither str nor bytes
+        text = None
+    if not isinstance(text, str):
+        raise ConfigurationError(f"path must be a str or an os.PathLike of str, not {path!r}")
+    if "\x00" in text:
+        raise ConfigurationError(f"path must not contain a NUL character, not {text!r}")
+    return text

@@ -92,7 +92,7 @@ def _download_once(
     task: Task,
     progress: bool,
 ) -> Flow[Path]:
-    fd, temporary = dl.open_temporary(target)
+    fd, temporary = dl.open_temporary(target, task)
     try:
         with os.fdopen(fd, "wb") as file:
             body = yield from hops_flow(exchange, request, attempt)
@@ -109,6 +109,13 @@ def _download_once(
                     yield Progress(received, expected)
         dl.check_complete(received, expected, target=target, task=task)
         return dl.finish(temporary, target, overwrite=overwrite, task=task)
+    except OSError as exc:
+        dl.discard(temporary)
+        if isinstance(exc, DownloadError):
+            raise  # DownloadExistsError is a FileExistsError
+        # Writing (a full disk, a file-size limit) or closing the file: only the driver's
+        # httpx errors are ever thrown into the flow, so an OSError here is the file's.
+        raise dl.file_error("write", target, task, exc) from exc
     except BaseException:
         dl.discard(temporary)
         raise
