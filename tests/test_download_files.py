@@ -172,3 +172,25 @@ def test_file_mode_follows_the_umask(api: Api, tmp_path: Path, umask: int, overw
     own = tmp_path / "own.bin"
     own.write_bytes(b"x")  # what a file the user creates gets
     assert stat.S_IMODE(target.stat().st_mode) == 0o666 & ~umask == stat.S_IMODE(own.stat().st_mode)
+
+
+# ---- Retry-After --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("status", [503, 429])
+def test_download_retry_honours_retry_after(api: Api, tmp_path: Path, status: int) -> None:
+    added = api.fake.add_task("ark", status="succeeded")
+    api.fake.inject("ark", "http_error", endpoint="download", status=status, retry_after=7)
+    policy = vtasks.RetryPolicy(max_retries=2, backoff_initial=0.001, retry_after_max=60)
+    target = api.client("ark", retry_policy=policy).download(added.id, tmp_path / "v.mp4")
+    assert target.read_bytes() == api.fake.video_bytes
+    assert api.clock.sleeps == [7]
+    assert [r.status for r in api.requests("ark", "download")] == [status, 200]
+
+
+def test_download_retry_after_capped(api: Api, tmp_path: Path) -> None:
+    added = api.fake.add_task("ark", status="succeeded")
+    api.fake.inject("ark", "http_error", endpoint="download", status=503, retry_after=3600)
+    policy = vtasks.RetryPolicy(max_retries=1, retry_after_max=5)
+    api.client("ark", retry_policy=policy).download(added.id, tmp_path / "v.mp4")
+    assert api.clock.sleeps == [5]

@@ -17,6 +17,7 @@ from .._answers import describe_non_json
 from .._exceptions import DownloadError, ResponseError, VTasksError
 from .._models import Task
 from .._providers._base import Request
+from .._retry import parse_retry_after
 from .exchange import Exchange, hops_flow, read_all
 from .get import get_task_flow
 from .steps import Flow, Progress, Read, Sleep
@@ -52,6 +53,7 @@ def download_flow(
     started = exchange.clock.now()
     attempt = 0
     while True:
+        answered: list[httpx.Response] = []  # the answer of this attempt, for its Retry-After
         try:
             return (
                 yield from _download_once(
@@ -59,6 +61,7 @@ def download_flow(
                     request,
                     target,
                     attempt,
+                    answered,
                     overwrite=overwrite,
                     task=task,
                     progress=progress,
@@ -70,7 +73,11 @@ def download_flow(
             error = exc
         except httpx.HTTPError as exc:
             error = exchange.transport_error(exc, request)
-        delay = exchange.retry_delay(error, attempt, started)
+        # Honoured on any retryable answer (a 503 too), as send_flow does.
+        retry_after = (
+            parse_retry_after(answered[0].headers.get("retry-after")) if answered else None
+        )
+        delay = exchange.retry_delay(error, attempt, started, retry_after)
         if delay is None:
             raise DownloadError(
                 str(error).removeprefix(f"{exchange.provider}: "),
@@ -87,6 +94,7 @@ def _download_once(
     request: Request,
     target: Path,
     attempt: int,
+    answered: list[httpx.Response],
     *,
     overwrite: bool,
     task: Task,
@@ -97,6 +105,7 @@ def _download_once(
         with os.fdopen(fd, "wb") as file:
             body = yield from hops_flow(exchange, request, attempt)
             response = body.response
+            answered.append(response)
             if response.status_code != 200 or dl.is_error_page(response):
                 content = yield from read_all(body)
                 raise _answer_error(exchange, request, response, content)
