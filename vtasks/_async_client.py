@@ -11,6 +11,7 @@ import asyncio
 import inspect
 import os
 import time
+import weakref
 from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable
 from pathlib import Path
 from types import TracebackType
@@ -21,6 +22,7 @@ import httpx
 from ._base_client import BaseClient
 from ._clock import SystemClock
 from ._driving import ClosedClient, OnPoll, OnProgress, Stepper
+from ._exceptions import ConfigurationError
 from ._flows import steps
 from ._flows.exchange import invalid_location, late, send_flow
 from ._flows.steps import Emit, Flow, Outcome, Progress
@@ -39,17 +41,29 @@ class AsyncClient(BaseClient[httpx.AsyncClient, AsyncGenerator[Task, None]]):
     ``list_tasks`` and ``wait_for_tasks`` return async generators. Arguments are those of
     :class:`vtasks.Client`; ``http_client`` is an ``httpx.AsyncClient``, the clock's ``sleep``
     may be a plain function or a coroutine function, and so may ``on_poll`` and ``on_progress``.
+
+    A client may serve one event loop after another (``asyncio.run`` called again): the HTTP
+    client vtasks made is replaced in each new loop, and the old loop's connections are closed
+    as that loop ends. A caller's own ``http_client`` cannot follow like this; using it in a
+    second loop is a :class:`~vtasks.ConfigurationError`.
     """
 
     _http_class = httpx.AsyncClient
     _limit: asyncio.Semaphore | None = None
+    # The event loop the HTTP client's connections and the limit belong to (weak: a loop that
+    # ended may go), and the async generator that closes those connections when that loop ends.
+    _loop: weakref.ref[asyncio.AbstractEventLoop] | None = None
+    _loop_end: AsyncGenerator[None, None] | None = None
+    _moved = False
 
     # -- lifecycle --------------------------------------------------------------------------
 
     async def aclose(self) -> None:
         """Close the connection pool (unless it is the caller's own ``http_client``)."""
         self._closed = True
-        if self._owns_http:
+        if self._owns_http and (self._loop is None or self._loop() is asyncio.get_running_loop()):
+            # In another loop than the one it last served, vtasks' HTTP client was closed as
+            # that loop ended (see _follow_the_loop); closing it here would touch a dead loop.
             await self._http.aclose()
 
     async def close(self) -> None:
@@ -180,6 +194,7 @@ class AsyncClient(BaseClient[httpx.AsyncClient, AsyncGenerator[Task, None]]):
     async def _send(self, step: steps.Send, opened: list[steps.Body]) -> steps.Body:
         if self._closed:
             raise ClosedClient(self.provider)
+        await self._follow_the_loop()
         auth = httpx.USE_CLIENT_DEFAULT if step.client_auth else None
         send = self._http.send(step.request, stream=True, auth=auth, follow_redirects=False)
         try:
@@ -193,6 +208,10 @@ class AsyncClient(BaseClient[httpx.AsyncClient, AsyncGenerator[Task, None]]):
                     raise late(step.request) from exc
         except httpx.InvalidURL as exc:  # a redirect's Location (the request's URL was checked)
             raise invalid_location(exc, step.request) from exc
+        except RuntimeError as exc:
+            if self._owns_http or not self._moved:
+                raise
+            raise _OtherLoop() from exc
         body = steps.Body(response, response.aiter_raw(step.chunk_size), step.deadline)
         opened.append(body)
         return body
@@ -204,6 +223,7 @@ class AsyncClient(BaseClient[httpx.AsyncClient, AsyncGenerator[Task, None]]):
     async def _fetch(self, requests: tuple[Request, ...], deadline: float | None) -> list[Outcome]:
         if len(requests) == 1:
             return [await self._outcome(requests[0], deadline)]
+        await self._follow_the_loop()
         if self._limit is None:
             self._limit = asyncio.Semaphore(self.max_concurrency)
         limit = self._limit
@@ -222,6 +242,52 @@ class AsyncClient(BaseClient[httpx.AsyncClient, AsyncGenerator[Task, None]]):
         result = self.clock.sleep(seconds)
         if inspect.isawaitable(result):
             await result
+
+    async def _follow_the_loop(self) -> None:
+        """Make the HTTP client and the concurrency limit the running event loop's own.
+
+        httpx's connection pool and an ``asyncio.Semaphore`` belong to the loop they were first
+        used in; in another one they fail with a bare ``RuntimeError`` ("Event loop is closed",
+        "bound to a different event loop"). So in a new loop the limit is made again, and so is
+        the HTTP client, when vtasks made it. The old client's connections were closed by then:
+        an async generator started in each loop closes them when ``asyncio.run`` (or a
+        ``Runner``) shuts that loop's async generators down, while the loop still runs.
+        """
+        loop = asyncio.get_running_loop()
+        if self._loop is not None and self._loop() is loop:
+            return  # the common case: nothing to do
+        first = self._loop is None
+        # Set before the first await, so that other tasks of this loop see it done.
+        self._loop = weakref.ref(loop)
+        self._limit = None
+        if first and not self._owns_http:
+            return
+        if not first:
+            self._moved = True
+            if not self._owns_http:
+                return  # the caller's; _send turns its RuntimeError into a clear error
+            self._http = self._http_class(**self._http_client_options())
+            self._exchange = self._exchange_for(self._http, own=True)
+        self._loop_end = _close_at_loop_end(self._http)
+        await anext(self._loop_end)
+
+
+async def _close_at_loop_end(http: httpx.AsyncClient) -> AsyncGenerator[None, None]:
+    """Suspend until the event loop shuts its async generators down, then close ``http``."""
+    try:
+        yield
+    finally:
+        await http.aclose()
+
+
+def _OtherLoop() -> ConfigurationError:  # noqa: N802 - reads as the error it makes
+    """The error for a caller's ``http_client`` used in a second event loop."""
+    return ConfigurationError(
+        "this AsyncClient's http_client was used in another event loop, and an"
+        " httpx.AsyncClient cannot move between event loops",
+        hint="make the httpx.AsyncClient (and the vtasks.AsyncClient) inside the loop that"
+        " uses it, or let vtasks make its own HTTP client, which follows the loop",
+    )
 
 
 async def _read(body: steps.Body) -> bytes:

@@ -21,10 +21,13 @@ from ._providers import get_adapter
 from ._providers._base import Adapter
 from ._retry import PollSchedule, RetryPolicy
 from ._validate import (
+    MAX_CONCURRENCY,
+    MAX_RETRIES,
     check_callback,
     check_count,
     check_id,
     check_ids,
+    check_path,
     check_poll_interval,
     check_request_timeout,
     check_size,
@@ -92,6 +95,7 @@ class BaseClient(Generic[HttpT, TasksT]):
         if base_url is not None and not isinstance(base_url, str):
             raise ConfigurationError(f"base_url must be a string, not {type(base_url).__name__}")
         self.base_url = resolve_base_url(self.provider, base_url)
+        _check_httpx_accepts(self.base_url)
         self._timeout_given = timeout is not NOT_GIVEN
         #: The timeout as given (``DEFAULT_TIMEOUT`` when none was).
         self.timeout: float | httpx.Timeout | None = (
@@ -103,13 +107,15 @@ class BaseClient(Generic[HttpT, TasksT]):
             if max_response_bytes is NOT_GIVEN
             else check_size("max_response_bytes", max_response_bytes)
         )
-        self.max_concurrency = check_count("max_concurrency", max_concurrency, minimum=1)
+        self.max_concurrency = check_count(
+            "max_concurrency", max_concurrency, minimum=1, maximum=MAX_CONCURRENCY
+        )
         if retry_policy is not None and not isinstance(retry_policy, RetryPolicy):
             raise ConfigurationError(f"retry_policy must be a RetryPolicy, not {retry_policy!r}")
         if poll_schedule is not None and not isinstance(poll_schedule, PollSchedule):
             raise ConfigurationError(f"poll_schedule must be a PollSchedule, not {poll_schedule!r}")
         self.retry_policy = retry_policy or RetryPolicy(
-            max_retries=check_count("max_retries", max_retries, minimum=0)
+            max_retries=check_count("max_retries", max_retries, minimum=0, maximum=MAX_RETRIES)
         )
         self.poll_schedule = poll_schedule or PollSchedule()
         self.clock: Clock = clock or SystemClock()
@@ -297,13 +303,12 @@ class BaseClient(Generic[HttpT, TasksT]):
 
         if not isinstance(task_or_id, Task):
             task_or_id = check_id(task_or_id)
-        if not isinstance(path, str) and not hasattr(path, "__fspath__"):
-            raise ConfigurationError(f"path must be a str or os.PathLike, not {path!r}")
+        target = check_path(path)
         check_callback("on_progress", on_progress)
         return download_flow(
             self._exchange,
             task_or_id,
-            path,
+            target,
             overwrite=bool(overwrite),
             progress=on_progress is not None,
         )
@@ -315,6 +320,18 @@ def exchange_limit(timeout: httpx.Timeout) -> float | None:
         v for v in (timeout.connect, timeout.read, timeout.write, timeout.pool) if v is not None
     ]
     return max(parts) if parts else None
+
+
+def _check_httpx_accepts(base_url: str) -> None:
+    """Refuse a base URL httpx would refuse at the first request (an IDNA-invalid host: ``☃.com``)."""
+    import httpx
+
+    try:
+        httpx.URL(base_url + "/")
+    except (httpx.InvalidURL, ValueError) as exc:
+        raise ConfigurationError(
+            f"base_url is not a URL httpx accepts ({exc}): {base_url!r}"
+        ) from exc
 
 
 def _has_timeouts(http: httpx.Client | httpx.AsyncClient) -> bool:

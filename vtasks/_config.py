@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from urllib.parse import urlsplit
 
 import attrs
 
@@ -26,6 +27,7 @@ __all__ = [
     "ProviderInfo",
     "api_key_env",
     "base_url_env",
+    "check_base_url",
     "check_provider",
     "resolve_api_key",
     "resolve_base_url",
@@ -110,15 +112,51 @@ def resolve_api_key(provider: str, api_key: str | None) -> str:
 
 
 def resolve_base_url(provider: str, base_url: str | None) -> str:
-    """The explicit base URL, else the environment's, else the provider's default (no trailing /)."""
-    url = (
-        base_url
-        or os.environ.get(base_url_env(provider))
-        or PROVIDER_INFO[provider].default_base_url
-    )
-    url = url.strip().rstrip("/")
-    if not url.startswith(("http://", "https://")):
+    """The explicit base URL, else the environment's, else the provider's default (no trailing /).
+
+    Raises:
+        ConfigurationError: The URL is not an ``http(s)`` URL with a host, a port in range and
+            nothing after the path; the message names where it came from.
+    """
+    if base_url:
+        url, source = base_url, "base_url"
+    elif env := os.environ.get(base_url_env(provider)):
+        url, source = env, f"the environment variable {base_url_env(provider)}"
+    else:
+        url, source = PROVIDER_INFO[provider].default_base_url, "the default base URL"
+    return check_base_url(url.strip(), f"{source} for {provider}")
+
+
+def check_base_url(url: str, source: str) -> str:
+    """A base URL the vendors' paths can be appended to, or a :class:`ConfigurationError`.
+
+    Checked here, once, rather than met as a bare ``ValueError`` (port 99999, ``http://[::1``)
+    or an ``OverflowError`` from the socket layer at the first request, or as a request line
+    split by a line break.
+
+    Args:
+        url: The URL, outer whitespace already stripped.
+        source: Where it came from, for the message (``"base_url for ark"``).
+
+    Returns:
+        The URL with a lower-case scheme and no trailing ``/``.
+    """
+    if any(char.isspace() or not char.isprintable() for char in url):
         raise ConfigurationError(
-            f"base_url for {provider} must start with http:// or https://, not {url!r}"
+            f"{source} must not contain whitespace or control characters, not {url!r}"
         )
-    return url
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # parsed on access: out of range or not a number is a ValueError
+    except ValueError as exc:
+        raise ConfigurationError(f"{source} is not a valid URL ({exc}): {url!r}") from exc
+    if parts.scheme not in ("http", "https"):
+        raise ConfigurationError(f"{source} must start with http:// or https://, not {url!r}")
+    if not parts.hostname:
+        raise ConfigurationError(f"{source} has no host: {url!r}")
+    if port == 0:
+        raise ConfigurationError(f"{source} has port 0, which cannot be connected to: {url!r}")
+    if parts.query or parts.fragment or url.endswith(("?", "#")):
+        # The vendors' paths are appended to the base URL: they would land in the query.
+        raise ConfigurationError(f"{source} must not have a query or fragment: {url!r}")
+    return parts.scheme + url[len(parts.scheme) :].rstrip("/")

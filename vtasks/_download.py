@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
+import secrets
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,6 +26,7 @@ __all__ = [
     "declared_length",
     "discard",
     "expected_length",
+    "file_error",
     "finish",
     "is_error_page",
     "open_temporary",
@@ -48,9 +49,34 @@ def video_url_of(task: Task) -> str:
     )
 
 
+def file_error(doing: str, target: Path, task: Task, exc: OSError) -> DownloadError:
+    """The :class:`DownloadError` for a file-system failure (the caller chains ``exc``)."""
+    return DownloadError(
+        f"cannot {doing} {target} ({exc})",
+        path=target,
+        task_id=task.id,
+        provider=task.provider,
+    )
+
+
 def prepare_target(path: str | os.PathLike[str], *, overwrite: bool, task: Task) -> Path:
-    """Resolve the target file; refuse an existing one unless ``overwrite``; create its folder."""
+    """Resolve the target file; refuse an existing one unless ``overwrite``; create its folder.
+
+    What can be known before the transfer is found out here, so that a target that cannot be
+    written costs no download: a name too long is refused by the first look-up (``stat``), a
+    folder that cannot be made by ``mkdir``, a read-only one by :func:`open_temporary`.
+    """
     target = Path(path).expanduser()
+    try:
+        _check_target(target, overwrite=overwrite, task=task)
+    except DownloadError:
+        raise  # DownloadExistsError is an OSError (a FileExistsError) too
+    except OSError as exc:  # a name too long to even look up, a folder that cannot be made
+        raise file_error("write", target, task, exc) from exc
+    return target
+
+
+def _check_target(target: Path, *, overwrite: bool, task: Task) -> None:
     if target.is_dir():
         raise DownloadError(
             f"{target} is a directory; give the path of the file to write",
@@ -66,13 +92,30 @@ def prepare_target(path: str | os.PathLike[str], *, overwrite: bool, task: Task)
             provider=task.provider,
         )
     target.parent.mkdir(parents=True, exist_ok=True)
-    return target
 
 
-def open_temporary(target: Path) -> tuple[int, Path]:
-    """A new hidden file beside ``target`` (same file system, so the final move is atomic)."""
-    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-    return fd, Path(name)
+# A temporary name keeps at most this much of the target's name (UTF-8 bytes), so that it is
+# never longer than the target's own: a name near NAME_MAX must still be writable.
+_NAME_KEPT = 64
+# The file mode asked for, as open() and every tool asks: the umask (and a default ACL) then
+# decide, so the video gets the permissions any file the user makes gets (mkstemp's 0600 not).
+_MODE = 0o666
+_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+
+
+def open_temporary(target: Path, task: Task) -> tuple[int, Path]:
+    """A new hidden file beside ``target`` (same file system, so the final move is atomic).
+
+    Made like ``tempfile.mkstemp`` (a random name, ``O_EXCL``: never an existing file or a
+    symbolic link), but with mode ``0o666`` for the umask to trim rather than mkstemp's 0600.
+    The random part has 64 bits: a clash with an existing file is not worth a retry loop.
+    """
+    kept = os.fsencode(target.name)[:_NAME_KEPT].decode("utf-8", "ignore")
+    temporary = target.parent / f".{kept}.{secrets.token_hex(8)}.part"
+    try:
+        return os.open(temporary, _FLAGS, _MODE), temporary
+    except OSError as exc:
+        raise file_error("write", target, task, exc) from exc
 
 
 def expected_length(response: httpx.Response) -> int | None:
@@ -124,24 +167,30 @@ def check_complete(received: int, expected: int | None, *, target: Path, task: T
 
 def finish(temporary: Path, target: Path, *, overwrite: bool, task: Task) -> Path:
     """Move the complete file into place."""
-    if overwrite:
-        os.replace(temporary, target)
-        return target
     try:
-        os.link(temporary, target)
-    except FileExistsError:
-        raise DownloadExistsError(
-            f"{target} appeared while downloading; pass overwrite=True to replace it",
-            path=target,
-            task_id=task.id,
-            provider=task.provider,
-        ) from None
-    finally:
+        if overwrite:
+            os.replace(temporary, target)
+            return target
+        try:
+            os.link(temporary, target)
+        except FileExistsError:
+            raise DownloadExistsError(
+                f"{target} appeared while downloading; pass overwrite=True to replace it",
+                path=target,
+                task_id=task.id,
+                provider=task.provider,
+            ) from None
+        finally:
+            discard(temporary)
+    except OSError as exc:
+        if isinstance(exc, DownloadError):
+            raise  # DownloadExistsError is a FileExistsError too
         discard(temporary)
+        raise file_error("move the finished file to", target, task, exc) from exc
     return target
 
 
 def discard(temporary: Path) -> None:
-    """Remove a temporary file, if it is still there."""
-    with contextlib.suppress(FileNotFoundError):
+    """Remove a temporary file, if it is still there (best effort: never hides the real error)."""
+    with contextlib.suppress(OSError):
         temporary.unlink()

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 import attrs
 
 from vtasks._exceptions import ConfigurationError
+from vtasks._validate import MAX_RETRIES, check_count, check_duration
 
 __all__ = [
     "RETRYABLE_STATUSES",
@@ -96,12 +97,17 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
     return max((when - now).total_seconds(), 0.0)
 
 
-def _check_non_negative(name: str, value: float | None) -> None:
-    """Raise :class:`ConfigurationError` unless ``value`` is ``None`` or finite and >= 0."""
-    if value is not None and not (math.isfinite(value) and value >= 0):
-        raise ConfigurationError(
-            f"{name} must be a finite number >= 0, not {value!r}",
-        )
+def _check_optional_duration(name: str, value: object) -> None:
+    """Raise :class:`ConfigurationError` unless ``value`` is ``None`` or seconds in ``[0, a week]``."""
+    if value is not None:
+        check_duration(name, value, zero=True)
+
+
+def _check_number(name: str, value: object) -> float:
+    """A finite number (never a bool or a string), as a float."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ConfigurationError(f"{name} must be a finite number, not {value!r}")
+    return float(value)
 
 
 @attrs.frozen(kw_only=True)
@@ -123,7 +129,8 @@ class RetryPolicy:
             retries and waits included (``None``: no bound beyond ``max_retries``).
 
     Raises:
-        ConfigurationError: On a negative, non-finite or non-integer setting.
+        ConfigurationError: On a setting that is not a number, negative, ``nan``, ``inf`` or
+            longer than a week (``max_retries``: not an int from 0 to 100).
     """
 
     max_retries: int = 3
@@ -134,14 +141,11 @@ class RetryPolicy:
 
     def __attrs_post_init__(self) -> None:
         # Built once per client, so checking here costs nothing on the hot path.
-        if isinstance(self.max_retries, bool) or not isinstance(self.max_retries, int):
-            raise ConfigurationError(f"max_retries must be an int, not {self.max_retries!r}")
-        if self.max_retries < 0:
-            raise ConfigurationError(f"max_retries must be >= 0, not {self.max_retries!r}")
-        _check_non_negative("backoff_initial", self.backoff_initial)
-        _check_non_negative("backoff_max", self.backoff_max)
-        _check_non_negative("retry_after_max", self.retry_after_max)
-        _check_non_negative("total_timeout", self.total_timeout)
+        check_count("max_retries", self.max_retries, minimum=0, maximum=MAX_RETRIES)
+        check_duration("backoff_initial", self.backoff_initial, zero=True)
+        check_duration("backoff_max", self.backoff_max, zero=True)
+        check_duration("retry_after_max", self.retry_after_max, zero=True)
+        _check_optional_duration("total_timeout", self.total_timeout)
 
     def delay(
         self,
@@ -219,8 +223,8 @@ class PollSchedule:
             tests); default: the ``random`` module.
 
     Raises:
-        ConfigurationError: On a negative or non-finite setting, ``factor < 1`` or
-            ``jitter`` outside ``[0, 1)``.
+        ConfigurationError: On a setting that is not a number, negative, ``nan``, ``inf`` or
+            longer than a week, ``factor < 1`` or ``jitter`` outside ``[0, 1)``.
     """
 
     initial: float = 1.0
@@ -231,12 +235,12 @@ class PollSchedule:
     rng: random.Random | None = attrs.field(default=None, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
-        _check_non_negative("initial", self.initial)
-        _check_non_negative("maximum", self.maximum)
-        _check_non_negative("poll_interval", self.fixed)
-        if not (math.isfinite(self.factor) and self.factor >= 1.0):
+        check_duration("initial", self.initial, zero=True)
+        check_duration("maximum", self.maximum, zero=True)
+        _check_optional_duration("poll_interval", self.fixed)
+        if _check_number("factor", self.factor) < 1.0:
             raise ConfigurationError(f"factor must be a finite number >= 1, not {self.factor!r}")
-        if not (math.isfinite(self.jitter) and 0.0 <= self.jitter < 1.0):
+        if not 0.0 <= _check_number("jitter", self.jitter) < 1.0:
             raise ConfigurationError(f"jitter must be in [0, 1), not {self.jitter!r}")
 
     def base_interval(self, poll: int) -> float:

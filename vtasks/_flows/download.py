@@ -19,6 +19,7 @@ from .._decoding import Truncated
 from .._exceptions import DownloadError, ResponseError, VTasksError
 from .._models import Task
 from .._providers._base import Request
+from .._retry import parse_retry_after
 from .exchange import Exchange, call_end, decoder, hops_flow, read_all
 from .get import get_task_flow
 from .steps import Flow, Progress, Read, Sleep
@@ -54,6 +55,7 @@ def download_flow(
     started = exchange.clock.now()
     attempt = 0
     while True:
+        answered: list[httpx.Response] = []  # the answer of this attempt, for its Retry-After
         try:
             return (
                 yield from _download_once(
@@ -61,6 +63,7 @@ def download_flow(
                     request,
                     target,
                     attempt,
+                    answered,
                     until=call_end(exchange, started, None),
                     overwrite=overwrite,
                     task=task,
@@ -73,7 +76,11 @@ def download_flow(
             error = exc
         except httpx.HTTPError as exc:
             error = exchange.transport_error(exc, request)
-        delay = exchange.retry_delay(error, attempt, started)
+        # Honoured on any retryable answer (a 503 too), as send_flow does.
+        retry_after = (
+            parse_retry_after(answered[0].headers.get("retry-after")) if answered else None
+        )
+        delay = exchange.retry_delay(error, attempt, started, retry_after)
         if delay is None:
             raise DownloadError(
                 str(error).removeprefix(f"{exchange.provider}: "),
@@ -90,17 +97,19 @@ def _download_once(
     request: Request,
     target: Path,
     attempt: int,
+    answered: list[httpx.Response],
     *,
     until: float | None,
     overwrite: bool,
     task: Task,
     progress: bool,
 ) -> Flow[Path]:
-    fd, temporary = dl.open_temporary(target)
+    fd, temporary = dl.open_temporary(target, task)
     try:
         with os.fdopen(fd, "wb") as file:
             body = yield from hops_flow(exchange, request, attempt, until)
             response = body.response
+            answered.append(response)
             if response.status_code != 200 or dl.is_error_page(response):
                 content = yield from read_all(exchange, body)
                 raise _answer_error(exchange, request, response, content)
@@ -129,6 +138,13 @@ def _download_once(
             task_id=task.id,
             provider=task.provider,
         ) from exc
+    except OSError as exc:
+        dl.discard(temporary)
+        if isinstance(exc, DownloadError):
+            raise  # DownloadExistsError is a FileExistsError
+        # Writing (a full disk, a file-size limit) or closing the file: only the driver's
+        # httpx errors are ever thrown into the flow, so an OSError here is the file's.
+        raise dl.file_error("write", target, task, exc) from exc
     except BaseException:
         dl.discard(temporary)
         raise

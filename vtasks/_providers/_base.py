@@ -77,6 +77,22 @@ def _query_text(value: object) -> str:
     return str(value)
 
 
+def _without_dot_segments(path: str) -> str:
+    """``path`` with each segment made only of dots percent-encoded (``..`` -> ``%2E%2E``).
+
+    The generated code percent-encodes a path parameter (``/``, ``?``, ``#``, ``%`` included) but
+    leaves ``.`` as it is, and a task id ``.`` or ``..`` would then be a dot segment, which httpx
+    (like any URL parser) resolves: ``GET .../tasks/..`` would go to ``.../`` -- another
+    endpoint, with the key. Encoded, the dots are data; the vendor decodes them back into the id.
+    """
+    if "." not in path:
+        return path  # nearly always: no segment to look at
+    return "/".join(
+        "%2E" * len(segment) if segment and not segment.strip(".") else segment
+        for segment in path.split("/")
+    )
+
+
 def request_from_generated(
     endpoint: str, kwargs: Mapping[str, Any], task_ids: Sequence[str] = ()
 ) -> Request:
@@ -84,6 +100,8 @@ def request_from_generated(
 
     The generated code owns the path template, the percent-encoding of path parameters and the
     query parameter names (``filter.task_ids``, ``pager.pagesz``); arrays become repeated keys.
+    Segments of dots are encoded here (:func:`_without_dot_segments`), the one place every
+    adapter's paths pass through, so that no id can change the path.
     """
     params: list[tuple[str, str]] = []
     for key, value in (kwargs.get("params") or {}).items():
@@ -94,7 +112,7 @@ def request_from_generated(
     return Request(
         endpoint=endpoint,
         method=str(kwargs["method"]).upper(),
-        path=str(kwargs["url"]),
+        path=_without_dot_segments(str(kwargs["url"])),
         params=tuple(params),
         task_ids=tuple(task_ids),
     )
