@@ -19,10 +19,8 @@ from typing import Any
 
 import httpx
 import pytest
-
-import vtasks
-from tests.harness import Api
-from tests.hostile import (
+from harness import Api
+from hostile import (
     Conn,
     RawRequest,
     Script,
@@ -36,6 +34,8 @@ from tests.hostile import (
     json_answer,
     trickle,
 )
+
+import vtasks
 from vtasks._logs import HTTP_LOGGERS
 
 # A key with characters that change when URL-encoded or JSON-escaped.
@@ -384,7 +384,7 @@ def test_a_key_too_short_to_scrub_is_refused(api: Api, key: str) -> None:
 
 
 def test_cli_wait_ends_at_its_timeout_against_a_long_retry_after() -> None:
-    from tests.test_cli import vtasks_cli
+    from test_cli import vtasks_cli
 
     with hostile_server(RATE_LIMITED) as server:
         env = {"VTASKS_ARK_API_KEY": KEY, "VTASKS_ARK_BASE_URL": server.url}

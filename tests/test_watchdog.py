@@ -6,8 +6,9 @@ import socket
 import threading
 import time
 
+from hostile import ark_task, hostile_server, json_answer
+
 import vtasks
-from tests.hostile import ark_task, hostile_server, json_answer
 from vtasks import _watchdog
 
 
