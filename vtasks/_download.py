@@ -121,11 +121,8 @@ def open_temporary(target: Path, task: Task) -> tuple[int, Path]:
 def expected_length(response: httpx.Response) -> int | None:
     """The ``Content-Length`` of an uncompressed answer, when the server gave one."""
     if response.headers.get("content-encoding", "identity") not in ("identity", ""):
-        return None  # the header counts compressed bytes; httpx hands out decoded ones
-    value = response.headers.get("content-length")
-    if value is None or not value.strip().isdigit():
-        return None
-    return int(value)
+        return None  # the header counts compressed bytes; progress counts decoded ones
+    return declared_length(response)
 
 
 def declared_length(response: httpx.Response) -> int | None:
