@@ -2,8 +2,9 @@
 
 For each provider: bundle ``specs/<provider>.yaml`` (shared components copied in), run the pinned
 openapi-python-client with ``specs/config/<provider>.yaml`` and the templates in ``specs/templates/``,
-format with the pinned ruff isolated from the project's own configuration, and stamp every file with
-a "generated, do not edit" header. No network is used and the output is byte-for-byte repeatable.
+format with the pinned ruff isolated from the project's own configuration, stamp every file with
+a "generated, do not edit" header, and put the bundled spec beside the code as ``openapi.json``
+(the contract the run-time drift sentinel and ``vtasks check`` hold answers to). No network is used and the output is byte-for-byte repeatable.
 
 Usage: ``python scripts/regenerate.py [--output DIR] [PROVIDER ...]`` (``nox -s regen``).
 """
@@ -24,11 +25,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _bundle import PROVIDERS, SPECS_DIR, bundle
 
-__all__ = ["GENERATED_DIR", "package_name", "regenerate", "regenerate_one"]
+__all__ = ["GENERATED_DIR", "SPEC_FILE", "package_name", "regenerate", "regenerate_one"]
 
 ROOT = SPECS_DIR.parent
 GENERATED_DIR = ROOT / "generated"
 TEMPLATES_DIR = SPECS_DIR / "templates"
+# Each generated package carries its bundled spec under this name (read by vtasks/_spec.py).
+SPEC_FILE = "openapi.json"
 
 # The generator and formatter versions are pinned in pyproject.toml ([dependency-groups] generate);
 # the header records them so a reader can tell which tools wrote a file.
@@ -84,7 +87,9 @@ def regenerate_one(provider: str, output_dir: Path) -> Path:
     with tempfile.TemporaryDirectory(prefix=f"vtasks-regen-{provider}-") as tmp:
         tmp_path = Path(tmp)
         spec_json = tmp_path / f"{provider}.json"
-        spec_json.write_text(json.dumps(bundle(SPECS_DIR / f"{provider}.yaml"), indent=1))
+        spec_text = json.dumps(bundle(SPECS_DIR / f"{provider}.yaml"), indent=1, ensure_ascii=False)
+        spec_text += "\n"
+        spec_json.write_text(spec_text, encoding="utf-8")
         staged = tmp_path / package_name(provider)
         _run(
             [
@@ -117,6 +122,9 @@ def regenerate_one(provider: str, output_dir: Path) -> Path:
             file.write_text(header + file.read_text(encoding="utf-8"), encoding="utf-8")
         # PEP 561 marker: the packages ship their annotations (checked, though not held to --strict).
         (staged / "py.typed").write_text("")
+        # The bundled spec itself, for the run-time drift sentinel and `vtasks check`
+        # (vtasks/_spec.py): the curated contract travels with the code generated from it.
+        (staged / SPEC_FILE).write_text(spec_text, encoding="utf-8")
         if target.exists():
             shutil.rmtree(target)
         shutil.copytree(staged, target)
