@@ -155,7 +155,9 @@ def test_an_unknown_status_is_shown_with_a_warning(
     assert result.returncode == 0, result.stderr
     (line,) = json_lines(result.stdout)
     assert (line["status"], line["raw_status"]) == ("unknown", "throttled")
-    assert result.stderr.startswith("vtasks: warning: unknown ark status 'throttled'")
+    assert result.stderr.startswith(
+        "vtasks: warning: ark get answer: status has a value the spec's enum does not list"
+    )
 
 
 # ---- list -------------------------------------------------------------------------------------

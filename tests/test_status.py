@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -69,15 +68,8 @@ CASES = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def _fresh_warnings() -> Iterator[None]:
-    _status._forget_warnings()
-    yield
-    _status._forget_warnings()
-
-
 def warnings_in(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
-    return [r for r in caplog.records if r.name == "vtasks" and r.levelno == logging.WARNING]
+    return [r for r in caplog.records if r.name.startswith("vtasks")]
 
 
 @pytest.mark.parametrize(("provider", "raw", "expected"), CASES)
@@ -129,52 +121,20 @@ def test_vidu_cancelled_via_err_code() -> None:
     assert normalize_status("volc", "failed", error_code="UserCancelled") is F
 
 
-def test_unknown_warns_once_per_value(caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level(logging.WARNING, logger="vtasks"):
-        for _ in range(3):
-            assert normalize_status("veo", "video_teleporting") is U
-            assert normalize_status("minimax", "video_teleporting") is U
-        assert normalize_status("veo", "something_else") is U
-    records = warnings_in(caplog)
-    assert len(records) == 3
-    messages = [r.getMessage() for r in records]
-    assert "unknown veo status 'video_teleporting'" in messages[0]
-    assert "minimax" in messages[1]
-    assert "something_else" in messages[2]
-
-
-@pytest.mark.parametrize("raw", [None, 3, 2.5, True, ["queued"], {"s": "queued"}, b"queued"])
-def test_non_string_is_unknown(raw: object, caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level(logging.WARNING, logger="vtasks"):
+@pytest.mark.parametrize("raw", ["video_teleporting", None, 3, 2.5, True, ["queued"], b"queued"])
+def test_unknown_is_unknown_and_not_logged_here(
+    raw: object, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The drift sentinel reports a value the spec does not list (tests/test_sentinel.py), once,
+    # without the value; the lookup itself stays silent, whoever calls it.
+    with caplog.at_level(logging.DEBUG, logger="vtasks"):
         assert normalize_status("volc", raw) is U
-        assert normalize_status("volc", raw) is U
-    assert len(warnings_in(caplog)) == 1
-
-
-def test_unknown_provider(caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level(logging.WARNING, logger="vtasks"):
         assert normalize_status("runway", "queued") is U
-    assert "no status table" in warnings_in(caplog)[0].getMessage()
+    assert not warnings_in(caplog)
 
 
 def test_task_status_member_as_raw() -> None:
     assert normalize_status("volc", TaskStatus.RUNNING) is R
-
-
-def test_warning_memory_is_bounded(caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level(logging.WARNING, logger="vtasks"):
-        for i in range(_status._WARNED_MAX + 50):
-            normalize_status("veo", f"novel-{i}")
-    assert len(_status._WARNED) == _status._WARNED_MAX
-    records = warnings_in(caplog)
-    assert len(records) == _status._WARNED_MAX + 1  # plus one "not logging any more"
-    assert "not logging any more" in records[-1].getMessage()
-
-
-def test_long_values_are_shortened_in_logs(caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level(logging.WARNING, logger="vtasks"):
-        normalize_status("veo", "x" * 10_000)
-    assert len(warnings_in(caplog)[0].getMessage()) < 400
 
 
 junk = st.recursive(
@@ -188,7 +148,6 @@ junk = st.recursive(
 @given(st.sampled_from([*STATUS_TABLES, "nope", ""]), junk, st.none() | st.text(max_size=20))
 def test_never_raises(provider: str, raw: object, error_code: str | None) -> None:
     assert isinstance(normalize_status(provider, raw, error_code=error_code), TaskStatus)
-    _status._forget_warnings()  # keep the bounded memory from filling across examples
 
 
 def test_status_table_rows() -> None:

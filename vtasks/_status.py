@@ -7,26 +7,22 @@ value is documented by the vendor or only accepted defensively. Lookups ignore c
 whitespace and the separators ``_``, ``-`` and space, so ``InProgress``, ``IN_PROGRESS`` and
 ``in-progress`` are one value.
 
-An unknown value (or a missing / non-string one) becomes :attr:`TaskStatus.UNKNOWN`
-and is logged once per ``(provider, value)`` on the ``"vtasks"`` logger; the caller
-keeps the vendor's value in :attr:`Task.raw_status`. Nothing here raises, because a
-status a vendor adds tomorrow must not break anyone's program.
+An unknown value (or a missing / non-string one) becomes :attr:`TaskStatus.UNKNOWN`; the
+caller keeps the vendor's value in :attr:`Task.raw_status`. Nothing here raises, because a
+status a vendor adds tomorrow must not break anyone's program, and nothing here logs: the drift
+sentinel (:mod:`vtasks._sentinel`) warns about a value the curated spec does not list, as one
+case of the answers' drift.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import TYPE_CHECKING
 
 from vtasks import _providers
 from vtasks._exceptions import ConfigurationError
 from vtasks._models import TaskStatus
 from vtasks._providers._facts import StatusRow
-
-if TYPE_CHECKING:
-    import logging
 
 __all__ = [
     "STATUS_TABLES",
@@ -92,77 +88,14 @@ STATUS_TABLES: Mapping[str, Mapping[str, TaskStatus]] = _providers.LazyMapping(
 Defensive aliases are included; see :func:`status_table_rows` for notes.
 """
 
-# Warn-once memory, bounded so that a stream of junk values cannot grow it forever.
-_WARNED_MAX = 1000
-_WARNED: set[tuple[str, str]] = set()
-_WARNED_LOCK = threading.Lock()
-_WARNED_FULL = False
-
-
-def _warn_unknown(provider: str, raw: object) -> None:
-    """Log one warning per ``(provider, value)``; stop remembering at the cap."""
-    global _WARNED_FULL  # noqa: PLW0603  (module-level warn-once state, lock-protected)
-    # Strings are remembered by value (shortened); other types once per type, so a
-    # huge dict is never repr()-ed on every call.
-    if isinstance(raw, str):
-        shown = repr(raw if len(raw) <= 200 else raw[:199] + "\u2026")
-    elif raw is None:
-        shown = "None (missing)"
-    else:
-        shown = f"of type {type(raw).__name__}"
-    key = (provider, shown)
-    with _WARNED_LOCK:
-        if key in _WARNED or _WARNED_FULL:
-            return
-        if len(_WARNED) >= _WARNED_MAX:
-            _WARNED_FULL = True
-            _logger().warning(
-                "%d distinct unknown status values seen; not logging any more",
-                _WARNED_MAX,
-            )
-            return
-        _WARNED.add(key)
-    logger = _logger()
-    if provider in _LOOKUPS:
-        logger.warning(
-            "unknown %s status %s; reported as 'unknown' (raw_status keeps it)",
-            provider,
-            shown,
-        )
-    else:
-        logger.warning(
-            "no status table for provider %r (status %s); reported as 'unknown'",
-            provider,
-            shown,
-        )
-
-
-def _logger() -> logging.Logger:
-    """The ``"vtasks"`` logger, imported only when there is something to say.
-
-    ``logging`` costs more to import than this whole module, and the CLI's help loads the status
-    machinery with the provider modules.
-    """
-    import logging
-
-    return logging.getLogger("vtasks")
-
-
-def _forget_warnings() -> None:
-    """Reset the warn-once memory (for tests)."""
-    global _WARNED_FULL  # noqa: PLW0603
-    with _WARNED_LOCK:
-        _WARNED.clear()
-        _WARNED_FULL = False
-
 
 def normalize_status(provider: str, raw: object, *, error_code: str | None = None) -> TaskStatus:
     """Map a provider's status value to a :class:`TaskStatus`.
 
-    Never raises. Unknown, missing (``None``) or non-string values give
-    :attr:`TaskStatus.UNKNOWN` and one warning per ``(provider, value)`` on the
-    ``"vtasks"`` logger. The vendor's documented ``UNKNOWN`` (AiToEarn) maps to
-    :attr:`TaskStatus.UNKNOWN` silently.
+    Never raises, never logs. Unknown, missing (``None``) or non-string values give
+    :attr:`TaskStatus.UNKNOWN`. A value the curated spec does not list is reported by the
+    drift sentinel (:mod:`vtasks._sentinel`), once per provider, endpoint and field, without
+    the value; the task's ``raw_status`` keeps it.
 
     Args:
         provider: The provider key (``"volc"``, ``"vidu"``, ...).
@@ -175,7 +108,6 @@ def normalize_status(provider: str, raw: object, *, error_code: str | None = Non
     """
     lookup = _LOOKUPS.find(provider)
     if lookup is None:
-        _warn_unknown(provider, raw)
         return _U
     status: TaskStatus | None = None
     if isinstance(raw, str):
@@ -184,7 +116,6 @@ def normalize_status(provider: str, raw: object, *, error_code: str | None = Non
         if status is None:
             status = lookup.folded.get(fold(raw))
     if status is None:
-        _warn_unknown(provider, raw)
         return _U
     if error_code and lookup.overrides and isinstance(error_code, str):
         return lookup.overrides.get((status, fold(error_code)), status)

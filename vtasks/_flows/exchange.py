@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 
 import httpx
 
-from .. import _answers
+from .. import _answers, _sentinel
 from .._decoding import ACCEPT_ENCODING, BodyDecoder, TooLarge, Truncated, UnsupportedEncoding
 from .._download import CHUNK_SIZE
 from .._error_codes import is_retryable_error
@@ -187,7 +187,10 @@ class Exchange:
         message quoting the key, a URL carrying it) and no error's body can hold it.
         """
         content = self.scrubber.clean(content)
-        return _answers.decode(self.adapter, self.scrubber, request, response, content)
+        payload = _answers.decode(self.adapter, self.scrubber, request, response, content)
+        # A good answer: warn (once) where it drifts from the curated spec.
+        _sentinel.observe(self.provider, request.endpoint, payload)
+        return payload
 
     def transport_error(self, exc: Exception, request: Request) -> VTasksError:
         """The vtasks error for an httpx exception."""

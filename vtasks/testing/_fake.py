@@ -500,6 +500,9 @@ class FakeProviders:
                 - ``unknown_status``: task JSON status replaced by ``value``.
                 - ``missing_fields`` / ``null_fields``: ``fields`` = dotted paths removed or set to
                   ``null`` in the task JSON (e.g. ``["content.video_url"]``).
+                - ``set_fields``: ``fields`` = ``{dotted path: value}`` set in the task JSON, new or
+                  replaced: a field the spec does not know, or a retyped one, as a vendor's
+                  unannounced change would send it (drift; see ``vtasks check``).
                 - ``redirect``: ``status`` default 302 to the same path on the other origin
                   (``target="other"``, see :attr:`other_origin_requests`) or on this one
                   (``target="same"``).

@@ -27,6 +27,7 @@ _KINDS: dict[str, tuple[str, frozenset[str]]] = {
     "unknown_status": ("mutate", frozenset({"value"})),
     "missing_fields": ("mutate", frozenset({"fields"})),
     "null_fields": ("mutate", frozenset({"fields"})),
+    "set_fields": ("mutate", frozenset({"fields"})),
     "latency": ("delay", frozenset({"seconds"})),
 }
 
@@ -108,6 +109,10 @@ def validate(
         fields = params.get("fields")
         if not fields or isinstance(fields, str):
             raise ValueError(f"{kind} needs fields=[...] (a list of dotted paths)")
+    if kind == "set_fields" and not isinstance(params.get("fields"), dict | None):
+        raise ValueError("set_fields needs fields={dotted path: value, ...}")
+    if kind == "set_fields" and not params.get("fields"):
+        raise ValueError("set_fields needs fields={dotted path: value, ...}")
     if kind == "redirect" and params.get("target", "other") not in ("other", "same"):
         raise ValueError("redirect target must be 'other' or 'same'")
 
@@ -166,6 +171,8 @@ class FaultBook:
                 fired.delay += float(fault.params.get("seconds", 1.0))
             elif fault.kind == "unknown_status":
                 fired.mutations.append(("status", fault.params.get("value", "reticulating")))
+            elif fault.kind == "set_fields":
+                fired.mutations.append(("set", tuple(fault.params["fields"].items())))
             else:
                 kind = "missing" if fault.kind == "missing_fields" else "null"
                 fired.mutations.append((kind, tuple(fault.params["fields"])))

@@ -36,7 +36,7 @@ class Ctx:
         base_url: The main server's origin; result URLs point at it.
         store: This provider's tasks.
         mutations: Task-JSON faults in force for this request (``("missing", fields)``,
-            ``("null", fields)``, ``("status", value)``).
+            ``("null", fields)``, ``("set", ((field, value), ...))``, ``("status", value)``).
         list_window: How far back (seconds) a listing reaches by default; ``None`` for no limit.
         request_id: The id sent in ``X-Request-Id`` (some vendors quote it in error messages).
     """
@@ -173,7 +173,8 @@ def apply_mutations(obj: dict[str, Any], mutations: tuple[Mutation, ...], status
         if kind == "status":
             obj[status_key] = arg
             continue
-        for path in arg:
+        for item in arg:
+            path, value = item if kind == "set" else (item, None)
             parent: Any = obj
             *head, last = str(path).split(".")
             for part in head:
@@ -186,12 +187,12 @@ def apply_mutations(obj: dict[str, Any], mutations: tuple[Mutation, ...], status
                 if kind == "missing":
                     parent.pop(last, None)
                 else:
-                    parent[last] = None
+                    parent[last] = value  # None for "null"
             elif isinstance(parent, list) and last.isdigit() and int(last) < len(parent):
                 if kind == "missing":
                     del parent[int(last)]
                 else:
-                    parent[int(last)] = None
+                    parent[int(last)] = value
 
 
 def _child(node: Any, part: str) -> Any:

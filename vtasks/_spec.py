@@ -1,0 +1,62 @@
+"""The curated specs at run time: the contract answers are held to.
+
+Every generated package carries the bundled spec it was generated from, as ``openapi.json``
+(written by ``scripts/regenerate.py``, so ``nox -s drift`` keeps it identical to ``specs/``).
+Two things read it: the drift sentinel (:mod:`vtasks._sentinel`), which warns when a live answer
+carries what the spec does not know, and ``vtasks check`` (:mod:`vtasks._check`), which validates
+answers against it in full. Both load it lazily, on first use: ``import vtasks`` never does.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from importlib import resources
+from typing import Any
+
+__all__ = ["ENDPOINT_OPERATIONS", "SPEC_FILE", "document", "operation", "response_schema"]
+
+SPEC_FILE = "openapi.json"
+
+# vtasks' request endpoints (``Request.endpoint``) and the curated operationIds they call; the
+# specs name their operations alike for every provider (a CURATION in each spec).
+ENDPOINT_OPERATIONS = {"get": "get_task", "list": "list_tasks", "files": "retrieve_file"}
+
+
+@functools.cache
+def document(provider: str) -> dict[str, Any]:
+    """The bundled curated spec of ``provider`` (parsed once per process)."""
+    text = resources.files(f"vtasks_gen_{provider}").joinpath(SPEC_FILE).read_text("utf-8")
+    doc: dict[str, Any] = json.loads(text)
+    return doc
+
+
+def operation(provider: str, endpoint: str) -> tuple[str, str, dict[str, Any]] | None:
+    """``(METHOD, path template, operation object)`` of an endpoint, or ``None`` if the spec has none."""
+    operation_id = ENDPOINT_OPERATIONS.get(endpoint)
+    if operation_id is None:
+        return None
+    for path, item in document(provider).get("paths", {}).items():
+        for method, op in item.items():
+            if isinstance(op, dict) and op.get("operationId") == operation_id:
+                return method.upper(), path, op
+    return None
+
+
+def response_schema(provider: str, endpoint: str) -> dict[str, Any] | None:
+    """The JSON schema of an endpoint's successful answer (HTTP 200, JSON), or ``None``.
+
+    The schema may hold local ``$ref``s; resolve them against :func:`document`.
+    """
+    found = operation(provider, endpoint)
+    if found is None:
+        return None
+    responses = found[2].get("responses", {})
+    response = responses.get("200") or responses.get(200)
+    if not isinstance(response, dict):
+        return None
+    for media, content in response.get("content", {}).items():
+        if "json" in media and isinstance(content, dict) and "schema" in content:
+            schema: dict[str, Any] = content["schema"]
+            return schema
+    return None
