@@ -54,8 +54,10 @@ def vtasks_cli(
             timeout=30,
             check=False,
         )
+    from vtasks import _sentinel
     from vtasks._cli import main
 
+    _sentinel.forget()  # each command warns as its own process would: once
     saved = dict(os.environ)
     out, err = io.StringIO(), io.StringIO()
     try:
