@@ -131,6 +131,9 @@ class Facade:
     def get_tasks(self, task_ids: Iterable[str]) -> list[Task]:
         return self._call(self.raw.get_tasks(task_ids))  # type: ignore[no-any-return]
 
+    def check_contract(self, task_ids: Iterable[str] = ()) -> Any:
+        return self._call(self.raw.check_contract(task_ids))
+
     def list_tasks(self, **kwargs: Any) -> list[Task]:
         return self._collect(self.raw.list_tasks(**kwargs))
 

@@ -307,6 +307,17 @@ MATRIX: dict[str, Row] = {
         ),
         provider_params={"vidu": {"fields": ["state"]}},
     ),
+    "new-field": Row(
+        "a field the spec does not know, retyped fields (once)",
+        "set_fields",
+        {"fields": {"vtasks_new_field": {"nested": True}, "model": 7}},
+        1,
+        _all_ops(
+            ok(1, "read as usual; one drift warning"),
+            wait=ok(POLLS),
+            download=NOT_A_VIDEO_FAULT,
+        ),
+    ),
     "missing-id": Row(
         "task id missing (once)",
         "missing_fields",

@@ -331,3 +331,77 @@ def test_generated_clients_parse_dynamic_answers(
             assert response.status_code == 200
             assert response.parsed is not None
             REPORT[provider, "generated", operation, type(response.parsed).__name__] += 1
+
+
+# ---- the contract check (`vtasks check`) against Prism ---------------------------------------
+
+
+def _check(provider: str, base_url: str, prefer: str) -> Any:
+    with httpx.Client(headers={"Prefer": prefer}) as http:
+        client = vtasks.Client(
+            provider, http_client=http, api_key=KEY, base_url=base_url, retry_policy=NO_RETRIES
+        )
+        return client.check_contract([TASK_IDS[provider]])
+
+
+@pytest.mark.parametrize("provider", vtasks.PROVIDERS)
+def test_the_contract_check_passes_the_specs_own_examples(
+    prism: dict[str, str], provider: str
+) -> None:
+    # Prism's static mode serves each operation's first example: the spec agrees with itself.
+    report = _check(provider, prism[provider], "dynamic=false")
+    assert not report.failed, report.to_dict()
+    assert not report.drifted, report.to_dict()
+    assert {a.endpoint for a in report.answers} >= set(OPS[provider])
+
+
+@pytest.mark.parametrize("provider", vtasks.PROVIDERS)
+def test_the_contract_check_finds_no_drift_in_generated_answers(
+    prism: dict[str, str], provider: str
+) -> None:
+    # json-schema-faker's answers are whatever the schema allows: never drift. Some are the
+    # vendors' HTTP-200 errors (a random base_resp code), which have no task to check.
+    checked = 0
+    for _ in range(max(ROUNDS // 5, 3)):
+        report = _check(provider, prism[provider], "dynamic=true")
+        assert not report.drifted, report.to_dict()
+        checked += sum(1 for answer in report.answers if answer.error is None)
+        REPORT[provider, "check", "dynamic", "drifted" if report.drifted else "no drift"] += 1
+    assert checked > 0
+
+
+@pytest.fixture(scope="module")
+def drifted_ark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A Prism serving Ark as a vendor might change it: a new field and a new status."""
+    assert PRISM is not None
+    doc = bundle(ROOT / "specs" / "ark.yaml")
+    schemas = doc["components"]["schemas"]
+    schemas["SeedanceTask"]["properties"]["watermark_policy"] = {"type": "string"}
+    schemas["SeedanceTaskStatus"]["enum"].append("paused")
+    example = doc["components"]["examples"]["SucceededTask"]["value"]
+    example.update(status="paused", watermark_policy="strict")
+    spec = tmp_path_factory.mktemp("prism-drift") / "ark.json"
+    spec.write_text(json.dumps(doc))
+    port, log = _free_port(), spec.with_suffix(".log")
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [PRISM, "mock", "-h", "127.0.0.1", "-p", str(port), str(spec)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        _wait_listening(port, process, log)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def test_the_contract_check_reports_a_vendors_change(drifted_ark: str) -> None:
+    report = _check("ark", drifted_ark, "dynamic=false")
+    (get,) = [a for a in report.answers if a.endpoint == "get"]
+    assert report.drifted
+    assert [(d.path, d.kind) for d in get.differences] == [
+        ("status", "new value"),
+        ("watermark_policy", "unknown field"),
+    ]

@@ -221,8 +221,12 @@ def test_an_endpoint_without_a_schema_is_not_checked() -> None:
 
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=5),
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(st.sampled_from(["id", "status", "items", "data", "x"]), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(["id", "status", "items", "data", "x"]), children, max_size=4
+        )
+    ),
     max_leaves=20,
 )
 

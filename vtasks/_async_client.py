@@ -15,7 +15,7 @@ import weakref
 from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable
 from pathlib import Path
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
@@ -29,6 +29,9 @@ from ._flows.steps import Emit, Flow, Outcome, Progress
 from ._models import Task
 from ._providers._base import Request
 from ._validate import check_callback
+
+if TYPE_CHECKING:
+    from ._check import ContractReport
 
 __all__ = ["AsyncClient"]
 
@@ -86,6 +89,10 @@ class AsyncClient(BaseClient[httpx.AsyncClient, AsyncGenerator[Task, None]]):
     async def get_task(self, task_id: str) -> Task:
         """Fetch one task (see :meth:`vtasks.Client.get_task`)."""
         return await self._run(self._get_task_flow(task_id))
+
+    async def check_contract(self, task_ids: Iterable[str] = ()) -> ContractReport:
+        """Check live answers against the curated spec (see :meth:`vtasks.Client.check_contract`)."""
+        return await self._run(self._contract_flow(task_ids))
 
     async def get_tasks(self, task_ids: Iterable[str]) -> list[Task]:
         """Fetch many tasks, batched by id filter or concurrently (see :meth:`vtasks.Client.get_tasks`)."""

@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 
     import httpx
 
+    from ._check import ContractReport
     from ._flows.exchange import Exchange
     from ._flows.steps import Flow
     from ._models import Task, TaskStatus
@@ -241,6 +242,17 @@ class BaseClient(Generic[HttpT, TasksT]):
 
         ids = check_ids(task_ids)
         return get_tasks_flow(self._adapter, ids) if ids else nothing([])
+
+    def _contract_flow(self, task_ids: Iterable[str]) -> Flow[ContractReport]:
+        from ._check import contract_flow, validator_for
+
+        ids = check_ids(task_ids)
+        if not ids and not self._adapter.supports_list:
+            raise ConfigurationError(
+                f"{self.provider} cannot list its tasks: give the ids of tasks to check"
+            )
+        validator_for(self.provider, "get")  # jsonschema missing: an error before any request
+        return contract_flow(self._adapter, ids, self.base_url)
 
     def _list_flow(
         self,

@@ -13,7 +13,7 @@ from collections.abc import Callable, Generator, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
@@ -26,6 +26,9 @@ from ._models import Task
 from ._providers._base import Request
 from ._validate import check_callback
 from ._watchdog import arm
+
+if TYPE_CHECKING:
+    from ._check import ContractReport
 
 __all__ = ["Client"]
 
@@ -99,6 +102,19 @@ class Client(BaseClient[httpx.Client, Generator[Task, None, None]]):
             APIError: Any other error answer; ``APIConnectionError`` when none came.
         """
         return self._run(self._get_task_flow(task_id))
+
+    def check_contract(self, task_ids: Iterable[str] = ()) -> ContractReport:
+        """Check live answers against the curated spec (``vtasks check``; read-only).
+
+        Asks for one list page (where the provider can list) and each task in ``task_ids`` (by
+        default the newest listed one), and validates every answer in full: required fields,
+        types, enum values and fields the spec does not know. Needs ``vtasks[check]``.
+
+        Raises:
+            ConfigurationError: ``jsonschema`` is missing, or there is nothing to ask (a provider
+                that cannot list, and no ids).
+        """
+        return self._run(self._contract_flow(task_ids))
 
     def get_tasks(self, task_ids: Iterable[str]) -> list[Task]:
         """Fetch many tasks, in input order, batched through the vendor's id filter where it has one.

@@ -14,7 +14,14 @@ import json
 from importlib import resources
 from typing import Any
 
-__all__ = ["ENDPOINT_OPERATIONS", "SPEC_FILE", "document", "operation", "response_schema"]
+__all__ = [
+    "ENDPOINT_OPERATIONS",
+    "SPEC_FILE",
+    "document",
+    "operation",
+    "response_pointer",
+    "response_schema",
+]
 
 SPEC_FILE = "openapi.json"
 
@@ -43,20 +50,41 @@ def operation(provider: str, endpoint: str) -> tuple[str, str, dict[str, Any]] |
     return None
 
 
+def _escape(part: str) -> str:
+    return part.replace("~", "~0").replace("/", "~1")
+
+
+def response_pointer(provider: str, endpoint: str) -> str | None:
+    """The JSON pointer (``#/paths/...``) of an endpoint's successful answer's schema, or ``None``.
+
+    The answer is the operation's HTTP 200 JSON response.
+    """
+    found = operation(provider, endpoint)
+    if found is None:
+        return None
+    method, path, op = found
+    response = op.get("responses", {}).get("200")
+    if not isinstance(response, dict):
+        return None
+    for media, content in response.get("content", {}).items():
+        if "json" in media and isinstance(content, dict) and "schema" in content:
+            return (
+                f"#/paths/{_escape(path)}/{method.lower()}/responses/200/content/"
+                f"{_escape(media)}/schema"
+            )
+    return None
+
+
 def response_schema(provider: str, endpoint: str) -> dict[str, Any] | None:
     """The JSON schema of an endpoint's successful answer (HTTP 200, JSON), or ``None``.
 
     The schema may hold local ``$ref``s; resolve them against :func:`document`.
     """
-    found = operation(provider, endpoint)
-    if found is None:
+    pointer = response_pointer(provider, endpoint)
+    if pointer is None:
         return None
-    responses = found[2].get("responses", {})
-    response = responses.get("200") or responses.get(200)
-    if not isinstance(response, dict):
-        return None
-    for media, content in response.get("content", {}).items():
-        if "json" in media and isinstance(content, dict) and "schema" in content:
-            schema: dict[str, Any] = content["schema"]
-            return schema
-    return None
+    node: Any = document(provider)
+    for part in pointer[2:].split("/"):
+        node = node[part.replace("~1", "/").replace("~0", "~")]
+    schema: dict[str, Any] = node
+    return schema

@@ -25,6 +25,7 @@ _COMMANDS = {
     "list": ("._commands", "run_list"),
     "wait": ("._commands", "run_wait"),
     "download": ("._commands", "run_download"),
+    "check": ("._check", "run_check"),
     "providers": ("._commands", "run_providers"),
     "serve-fake": ("._commands", "run_serve_fake"),
     "demo": ("._demo", "run_demo"),

@@ -37,6 +37,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "PROVIDER ID [-o PATH] [--overwrite]",
         "download a finished task's video, showing progress on stderr",
     ),
+    "check": (
+        "PROVIDER [--task-id ID ...]",
+        "check live answers against the curated spec (exit 1 on drift; needs vtasks[check])",
+    ),
     "providers": ("", "show each provider's endpoints, auth and operations"),
     "serve-fake": (
         "[--port N] [--speed X] [--seed-demo]",
@@ -210,6 +214,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--overwrite", action="store_true", help="replace PATH if it exists (default: refuse)"
     )
     _add_common(download, timeout_help=_HTTP_TIMEOUT_HELP)
+
+    check = command("check")
+    _add_provider(check, with_id=False)
+    check.add_argument(
+        "--task-id",
+        dest="task_ids",
+        action="append",
+        type=parse_task_id,
+        metavar="ID",
+        help="also check this task's answer (repeat for more; default: the newest listed task)",
+    )
+    _add_common(check, timeout_help=_HTTP_TIMEOUT_HELP)
 
     providers = command("providers")
     providers.add_argument(
