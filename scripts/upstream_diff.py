@@ -116,12 +116,25 @@ def _plain(node: Any, depth: int = 0) -> Any:
     return node
 
 
+class _Loader(yaml.SafeLoader):
+    """The safe loader without timestamps: an unquoted date stays the text the vendor wrote.
+
+    OpenAPI documents are JSON data, where a date is a string; quoting it or not is formatting.
+    """
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 def _parse(text: str) -> Any:
     try:
         return json.loads(text)
     except ValueError:
         pass
-    return yaml.safe_load(text)
+    return yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
 
 
 def _is_openapi(doc: Any) -> bool:
@@ -133,51 +146,65 @@ def _merge(docs: list[dict[str, Any]]) -> dict[str, Any]:
     merged = docs[0]
     for doc in docs[1:]:
         paths = merged.setdefault("paths", {})
-        for path, item in (doc.get("paths") or {}).items():
+        more = doc.get("paths")
+        for path, item in (
+            more.items() if isinstance(more, dict) and isinstance(paths, dict) else ()
+        ):
             if isinstance(item, dict) and isinstance(paths.get(path), dict):
                 paths[path] = {**item, **paths[path]}
             else:
                 paths.setdefault(path, item)
         components = merged.setdefault("components", {})
-        for kind, section in (doc.get("components") or {}).items():
-            if isinstance(section, dict):
+        more = doc.get("components")
+        for kind, section in more.items() if isinstance(more, dict) else ():
+            if isinstance(section, dict) and isinstance(components, dict):
                 components[kind] = {**section, **(components.get(kind) or {})}
         for key, value in doc.items():
             merged.setdefault(key, value)
     return merged
 
 
+def _yaml_problem(error: yaml.YAMLError, first_line: int) -> str:
+    """The parser's complaint, on the page's line numbers (``first_line``: the text's first)."""
+    mark = getattr(error, "problem_mark", None)
+    problem = getattr(error, "problem", None) or " ".join(str(error).split())
+    if mark is None:
+        return str(problem)
+    return f"{problem} at line {first_line + mark.line}, column {mark.column + 1}"
+
+
+def _read_documents(text: str, bare: bool) -> tuple[list[dict[str, Any]], str]:
+    """The OpenAPI documents in a page's fenced blocks (or the whole text); why none, if none."""
+    blocks = [] if bare else [(f"the block at line {n}", n + 1, b) for n, b in _fenced_blocks(text)]
+    found: list[dict[str, Any]] = []
+    rejected: list[str] = []
+    for what, first_line, block in blocks or [("the file", 1, text)]:
+        try:
+            doc = _parse(block)
+        except yaml.YAMLError as exc:
+            rejected.append(f"{what} is not valid YAML: {_yaml_problem(exc, first_line)}")
+            continue
+        if _is_openapi(doc):
+            found.append(_plain(doc))
+        else:
+            rejected.append(f"{what} is not an OpenAPI document")
+    if not blocks and not bare:
+        return found, "no fenced block, and the file itself is not an OpenAPI document"
+    return found, "; ".join(rejected)
+
+
 def load_page(path: Path) -> dict[str, Any]:
     """The OpenAPI document a page holds: its fenced blocks that parse as one, or the whole file.
 
-    Raises PageError, naming each block and why it was not taken, when there is none.
+    A ``.yaml``, ``.yml`` or ``.json`` file is read whole. Raises PageError, naming each block and
+    why it was not taken, when there is none.
     """
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise PageError(f"{_shown(path)}: cannot read it: {exc}") from exc
-    bare = path.suffix.lower() in {".yaml", ".yml", ".json"}
-    blocks = [] if bare else list(_fenced_blocks(text))
-    found: list[dict[str, Any]] = []
-    rejected: list[str] = []
-    for line, block in blocks or [(1, text)]:  # no fenced block: the whole file
-        try:
-            doc = _parse(block)
-        except yaml.YAMLError as exc:
-            reason = " ".join(str(exc).split())
-            rejected.append(f"the block at line {line} is not valid YAML ({reason})")
-            continue
-        if _is_openapi(doc):
-            found.append(_plain(doc))
-        else:
-            rejected.append(f"the block at line {line} is not an OpenAPI document")
+    found, why = _read_documents(text, bare=path.suffix.lower() in {".yaml", ".yml", ".json"})
     if not found:
-        if bare:
-            why = rejected[0].replace("the block at line 1", "the file")
-        elif blocks:
-            why = "; ".join(rejected)
-        else:
-            why = "no fenced block, and the file itself is not an OpenAPI document"
         raise PageError(f"{_shown(path)}: no OpenAPI document: {why}")
     return _merge(found)
 
@@ -358,7 +385,7 @@ def _fold(doc: _Document, schema: Any, stack: frozenset[str], view: _View, varia
         _fold(doc, target, stack | {ref}, view, variant)
         return
     kind = schema.get("type")
-    view.types.update([kind] if isinstance(kind, str) else [str(t) for t in kind or ()])
+    view.types.update([kind] if isinstance(kind, str) else map(str, _list(kind)))
     if schema.get("nullable") is True:  # OpenAPI 3.0's spelling of 3.1's `type: [x, "null"]`
         view.types.add("null")
     if isinstance(schema.get("format"), str):

@@ -8,6 +8,7 @@ checklist line that edit must produce, or that a non-semantic edit produces none
 from __future__ import annotations
 
 import json
+import random
 import re
 import subprocess
 import sys
@@ -358,6 +359,39 @@ def test_reformatted_and_reordered_yaml_is_no_difference(page: Path, tmp_path: P
     assert lines_for(page, new) == []
 
 
+def test_quoting_and_flow_style_are_no_difference(tmp_path: Path) -> None:
+    new = edited(
+        VOLC,
+        tmp_path,
+        ("        '200':\n", "        200:\n"),
+        ("          example: '3'\n", '          example: "3"\n'),
+        ("                          required:\n                            - video_url\n",
+         "                          required: [video_url]\n"),
+    )  # fmt: skip
+    assert lines_for(VOLC, new) == []
+    dates = edited(
+        AITOEARN,
+        tmp_path,
+        ("submittedAt: '2026-07-02T12:00:00.000Z'", "submittedAt: 2026-07-02T12:00:00.000Z"),
+    )
+    assert lines_for(AITOEARN, dates) == []
+
+
+def test_a_renamed_path_parameter_is_the_same_path(tmp_path: Path) -> None:
+    def page(name: str) -> Path:
+        spec = {"openapi": "3.0.1", "paths": {f"/tasks/{{{name}}}": {"get": {
+            "parameters": [{"name": name, "in": "path", "schema": {"type": "string"}}],
+            "responses": {"200": {"description": ""}}}}}}  # fmt: skip
+        path = tmp_path / f"{name}.yaml"
+        path.write_text(yaml.safe_dump(spec), encoding="utf-8")
+        return path
+
+    assert lines_for(page("id"), page("task_id")) == [
+        "- parameter GET /tasks/{task_id} path id",
+        "+ parameter GET /tasks/{task_id} path task_id: string, required",
+    ]
+
+
 def test_a_schema_moved_into_a_component_is_no_difference(tmp_path: Path) -> None:
     page = VOLC.read_text(encoding="utf-8")
     start = page.index("                      type: object\n                      properties:\n")
@@ -391,6 +425,30 @@ def test_a_recursive_schema_terminates(tmp_path: Path) -> None:
     assert lines_for(old, new) == ["+ response GET /t 200 name: string"]
 
 
+def _spoiled(node: object, rng: random.Random, root: bool = True) -> object:
+    """``node`` with one value somewhere below the root replaced by a value of the wrong shape."""
+    if isinstance(node, dict) and node and (root or rng.random() < 0.8):
+        key = rng.choice(sorted(node))
+        return {**node, key: _spoiled(node[key], rng, False)}
+    if isinstance(node, list) and node and rng.random() < 0.8:
+        index = rng.randrange(len(node))
+        return [*node[:index], _spoiled(node[index], rng, False), *node[index + 1 :]]
+    return rng.choice([None, "", "x", 0, True, [], {}, ["x"], {"$ref": "#/nowhere"}, {"x": 1}])
+
+
+def test_sloppy_documents_never_raise() -> None:
+    # Vendors' YAML is sometimes wrong in shape, not only in syntax: the diff must still finish.
+    rng = random.Random(20261101)
+    docs = [ud.load_page(page) for page in (VOLC, VEO, MINIMAX, AITOEARN)]
+    for _ in range(400):
+        doc = rng.choice(docs)
+        spoiled = _spoiled(doc, rng)
+        for _ in range(rng.randrange(3)):
+            spoiled = _spoiled(spoiled, rng)
+        for difference in ud.diff_documents(doc, spoiled) + ud.diff_documents(spoiled, doc):
+            assert difference.sign in "+-~"
+
+
 # ---- reading pages -----------------------------------------------------------------------------
 
 
@@ -419,8 +477,12 @@ def test_the_openapi_block_is_picked_among_others(tmp_path: Path) -> None:
 def test_a_page_whose_only_block_is_broken_yaml(tmp_path: Path) -> None:
     page = tmp_path / "new.md"
     page.write_text("# Query\n\n```yaml\nopenapi: 3.0.1\npaths:\n  /x: [get:\n```\n", "utf-8")
-    with pytest.raises(ud.PageError, match=r"no OpenAPI document.*line 3"):
+    with pytest.raises(
+        ud.PageError, match=r"no OpenAPI document: the block at line 3 is not valid"
+    ):
         ud.load_page(page)
+    with pytest.raises(ud.PageError, match=r"found '<stream end>' at line 7, column 1"):
+        ud.load_page(page)  # the page's line (the closing fence), not the block's
 
 
 def test_bare_yaml_and_json_files(tmp_path: Path) -> None:
