@@ -541,3 +541,31 @@ def test_the_cli_help_names_the_session() -> None:
     result = run("--help")
     assert result.returncode == 0
     assert re.search(r"nox -s upstream", result.stdout)
+
+
+def test_the_example_in_the_docs_is_what_the_script_prints(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # docs/vendor-changes.md pastes a real run; this edit of the MiniMax page reproduces it.
+    new = edited(
+        MINIMAX,
+        tmp_path,
+        ("        - Fail\n", "        - Fail\n        - Expired\n"),
+        ("        base_resp:\n          $ref: '#/components/schemas/QueryVideoGenerationTaskBaseResp'\n",
+         "        video_duration:\n          type: integer\n          description: Returned when the"
+         " task succeeds. The duration of the video (in seconds).\n"
+         "        base_resp:\n          $ref: '#/components/schemas/QueryVideoGenerationTaskBaseResp'\n"),
+        ("        video_height: 1080\n", "        video_height: 1080\n        video_duration: 6\n"),
+        ("            - `1027`, Contains sensitive content in the generated video\n",
+         "            - `1027`, Contains sensitive content in the generated video\n"
+         "            - `2013`, Invalid parameters, check the task ID\n"),
+        ("        The current status of the task. Possible values:\n",
+         "        The current status of the task. Possible values:\n"
+         "        - `Expired` \u2013 The result files were deleted\n"),  # the page's en dash
+    )  # fmt: skip
+    assert ud.main(["minimax", str(new)]) == 1
+    printed = capsys.readouterr().out.replace(str(new), "/tmp/minimax-query-video-generation.md")
+    docs = (ROOT / "docs" / "vendor-changes.md").read_text(encoding="utf-8")
+    command = "$ python scripts/upstream_diff.py minimax /tmp/minimax-query-video-generation.md\n"
+    pasted = docs.split(command, 1)[1].split("```", 1)[0]
+    assert printed == pasted
