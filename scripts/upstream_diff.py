@@ -10,10 +10,11 @@ moving a schema into ``components`` (``$ref``s are resolved) report nothing:
   added, removed or changed in the same terms;
 - examples changed, named by where they sit and which fields differ.
 
-Usage: ``python scripts/upstream_diff.py PROVIDER NEW_PAGE [--against FILE] [--json]``
-(``nox -s upstream -- PROVIDER NEW_PAGE``). NEW_PAGE is a page like the stored ones (markdown
-with the OpenAPI document in a fenced block) or a bare OpenAPI YAML or JSON file. Exit status 0
-when nothing semantic differs, 1 when something does, 2 on a usage error or an unreadable page.
+Usage: ``python scripts/upstream_diff.py PROVIDER NEW_PAGE [--against FILE] [--json]
+[--ignore-descriptions]`` (``nox -s upstream -- PROVIDER NEW_PAGE``). NEW_PAGE is a page like the
+stored ones (markdown with the OpenAPI document in a fenced block) or a bare OpenAPI YAML or JSON
+file. Exit status 0 when nothing semantic differs, 1 when something does, 2 on a usage error or a
+page that cannot be compared. docs/vendor-changes.md explains the output.
 """
 
 from __future__ import annotations
