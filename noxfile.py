@@ -78,6 +78,17 @@ def drift(session: nox.Session) -> None:
     session.run("pytest", "-p", "no:cacheprovider", "tests/test_drift.py", *session.posargs)
 
 
+@nox.session(python=PYTHON)
+def upstream(session: nox.Session) -> None:
+    """Compare a vendor's new page with its copy in specs/upstream/: the checklist for the spec.
+
+    ``nox -s upstream -- PROVIDER NEW_PAGE [--against FILE] [--json]``; exits 1 when the pages
+    differ, so it is a tool to run by hand, not a default session.
+    """
+    session.install(*_group("validate"))
+    session.run("python", "scripts/upstream_diff.py", *session.posargs)
+
+
 @nox.session(python=PYTHON, reuse_venv=False)
 def quickstart(session: nox.Session) -> None:
     """The README's install-and-demo command, exactly as written, in a new virtual environment.
