@@ -179,3 +179,45 @@ def test_without_jsonschema_it_says_which_extra(fake: FakeProviders, env: dict[s
     assert result.returncode == 2, result.stderr
     assert "pip install 'vtasks[check]'" in result.stderr
     assert fake.requests == []
+
+
+# ---- the nightly CI job in docs/drift.md -------------------------------------------------------
+
+
+def nightly_steps() -> list[dict[str, object]]:
+    import re
+    from pathlib import Path
+
+    import yaml
+
+    text = (Path(__file__).resolve().parent.parent / "docs" / "drift.md").read_text("utf-8")
+    (block,) = re.findall(r"```yaml\n(.*?)```", text, flags=re.DOTALL)
+    job = yaml.safe_load(block)["jobs"]["check"]
+    return [step for step in job["steps"] if str(step.get("run", "")).startswith("vtasks check")]
+
+
+def test_the_nightly_job_checks_every_provider_with_its_own_key(
+    fake: FakeProviders,
+) -> None:
+    import shlex
+
+    from vtasks._config import api_key_env
+
+    steps = nightly_steps()
+    assert sorted(str(step["name"]) for step in steps) == sorted(PROVIDERS)
+    for step in steps:
+        provider = str(step["name"])
+        env = step["env"]
+        assert isinstance(env, dict)
+        variable = api_key_env(provider)
+        assert env == {variable: "${{ secrets." + variable + " }}"}
+        assert step["if"] == "${{ !cancelled() }}"
+        # The command as written, run against the simulator: the variable holds a real task id.
+        task_id = fake.add_task(provider, status="succeeded").id
+        command = str(step["run"]).replace(
+            '"${{ vars.VTASKS_' + provider.upper() + '_TASK_ID }}"', task_id
+        )
+        args = shlex.split(command)
+        assert args[:3] == ["vtasks", "check", provider]
+        result = vtasks_cli(*args[1:], env={**fake.env(), variable: fake.api_keys[provider]})
+        assert result.returncode == 0, (command, result.stdout, result.stderr)
