@@ -32,10 +32,12 @@ from ._exceptions import (
     RateLimitError,
     ResponseError,
     ServerError,
+    TaskMayExistError,
     UnsupportedOperation,
     VTasksError,
     WaitTimeout,
 )
+from ._lifecycle import CancelOutcome, CancelResult
 from ._models import TERMINAL_STATUSES, Task, TaskStatus
 from ._retry import PollSchedule, RetryPolicy
 from ._version import __version__
@@ -54,6 +56,8 @@ __all__ = [
     "APITimeoutError",
     "AsyncClient",
     "AuthenticationError",
+    "CancelOutcome",
+    "CancelResult",
     "Client",
     "ConfigurationError",
     "DownloadError",
@@ -68,6 +72,7 @@ __all__ = [
     "RetryPolicy",
     "ServerError",
     "Task",
+    "TaskMayExistError",
     "TaskStatus",
     "UnsupportedOperation",
     "VTasksError",

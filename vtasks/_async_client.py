@@ -31,7 +31,10 @@ from ._providers._base import Request
 from ._validate import check_callback
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from ._check import ContractReport
+    from ._lifecycle import CancelResult
 
 __all__ = ["AsyncClient"]
 
@@ -93,6 +96,61 @@ class AsyncClient(BaseClient[httpx.AsyncClient, AsyncGenerator[Task, None]]):
     async def check_contract(self, task_ids: Iterable[str] = ()) -> ContractReport:
         """Check live answers against the curated spec (see :meth:`vtasks.Client.check_contract`)."""
         return await self._run(self._contract_flow(task_ids))
+
+    async def create_task(
+        self,
+        *,
+        model: str,
+        prompt: str | None = None,
+        first_frame: str | os.PathLike[str] | None = None,
+        last_frame: str | os.PathLike[str] | None = None,
+        reference_images: Iterable[str | os.PathLike[str]] | None = None,
+        duration: float | None = None,
+        resolution: str | None = None,
+        aspect_ratio: str | None = None,
+        seed: int | None = None,
+        callback_url: str | None = None,
+        extra: Mapping[str, Any] | None = None,
+    ) -> Task:
+        """Create a task, never sending the request twice (see :meth:`vtasks.Client.create_task`)."""
+        inputs = {
+            "model": model,
+            "prompt": prompt,
+            "first_frame": first_frame,
+            "last_frame": last_frame,
+            "reference_images": reference_images,
+            "duration": duration,
+            "resolution": resolution,
+            "aspect_ratio": aspect_ratio,
+            "seed": seed,
+            "callback_url": callback_url,
+            "extra": extra,
+        }
+        return await self._run(self._create_flow(inputs))
+
+    async def create_and_wait(
+        self,
+        *,
+        on_created: Callable[[Task], Awaitable[object] | object] | None = None,
+        timeout: float | None = 600.0,
+        poll_interval: float | None = None,
+        on_poll: Callable[[Task], Awaitable[object] | object] | None = None,
+        **inputs: Any,
+    ) -> Task:
+        """Create a task, hand it to ``on_created``, then wait (see :meth:`vtasks.Client.create_and_wait`)."""
+        created = check_callback("on_created", on_created)
+        task = await self.create_task(**inputs)
+        if created is not None:
+            result = created(task)
+            if inspect.isawaitable(result):
+                await result
+        return await self.wait_for_task(
+            task.id, timeout=timeout, poll_interval=poll_interval, on_poll=on_poll
+        )
+
+    async def cancel_task(self, task_id: str, *, delete: bool = False) -> CancelResult:
+        """Cancel an unfinished task, and say what happened (see :meth:`vtasks.Client.cancel_task`)."""
+        return await self._run(self._cancel_flow(task_id, delete))
 
     async def get_tasks(self, task_ids: Iterable[str]) -> list[Task]:
         """Fetch many tasks, batched by id filter or concurrently (see :meth:`vtasks.Client.get_tasks`)."""

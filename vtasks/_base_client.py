@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from ._answers import Scrubber, check_key_length
 from ._clock import Clock, SystemClock
 from ._config import check_provider, resolve_api_key, resolve_base_url
-from ._exceptions import ConfigurationError
+from ._exceptions import ConfigurationError, UnsupportedOperation
 from ._providers import get_adapter
 from ._providers._base import Adapter
 from ._retry import PollSchedule, RetryPolicy
@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from ._check import ContractReport
     from ._flows.exchange import Exchange
     from ._flows.steps import Flow
+    from ._lifecycle import CancelResult
     from ._models import Task, TaskStatus
 
 __all__ = ["DEFAULT_TIMEOUT", "NOT_GIVEN", "BaseClient", "shared_ssl_context"]
@@ -242,6 +243,24 @@ class BaseClient(Generic[HttpT, TasksT]):
 
         ids = check_ids(task_ids)
         return get_tasks_flow(self._adapter, ids) if ids else nothing([])
+
+    def _create_flow(self, inputs: dict[str, Any]) -> Flow[Task]:
+        from ._flows.lifecycle import create_flow
+        from ._inputs import create_spec
+
+        if not self._adapter.supports_create:
+            raise UnsupportedOperation(provider=self.provider, operation="create_task")
+        spec = create_spec(**inputs)  # every check, local files read: all before any request
+        return create_flow(self._adapter, spec, self.clock.now())
+
+    def _cancel_flow(self, task_id: str, delete: object) -> Flow[CancelResult]:
+        from ._flows.lifecycle import cancel_flow
+
+        if not isinstance(delete, bool):
+            raise ConfigurationError(f"delete must be True or False, not {delete!r:.40}")
+        if not self._adapter.supports_cancel and not (delete and self._adapter.supports_delete):
+            raise UnsupportedOperation(provider=self.provider, operation="cancel_task")
+        return cancel_flow(self._adapter, check_id(task_id), delete=delete)
 
     def _contract_flow(self, task_ids: Iterable[str]) -> Flow[ContractReport]:
         from ._check import contract_flow, validator_for

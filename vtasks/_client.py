@@ -28,7 +28,10 @@ from ._validate import check_callback
 from ._watchdog import arm
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from ._check import ContractReport
+    from ._lifecycle import CancelResult
 
 __all__ = ["Client"]
 
@@ -146,6 +149,83 @@ class Client(BaseClient[httpx.Client, Generator[Task, None, None]]):
         """
         flow = self._wait_flow(task_id, timeout, poll_interval)
         return self._run(flow, on_emit=check_callback("on_poll", on_poll))
+
+    def create_task(
+        self,
+        *,
+        model: str,
+        prompt: str | None = None,
+        first_frame: str | os.PathLike[str] | None = None,
+        last_frame: str | os.PathLike[str] | None = None,
+        reference_images: Iterable[str | os.PathLike[str]] | None = None,
+        duration: float | None = None,
+        resolution: str | None = None,
+        aspect_ratio: str | None = None,
+        seed: int | None = None,
+        callback_url: str | None = None,
+        extra: Mapping[str, Any] | None = None,
+    ) -> Task:
+        """Create a task; it costs money, so the request is never sent twice.
+
+        Images are URLs (``https://...``, ``data:image/...;base64,...``) or local files, sent
+        as the vendor accepts them. ``extra`` carries vendor fields verbatim (they win over the
+        mapped ones). docs/lifecycle.md has each vendor's mapping and what it refuses.
+
+        Raises:
+            ConfigurationError: An input vtasks or the vendor refuses, before any request.
+            UnsupportedOperation: The vendor cannot create tasks, or cannot do this combination.
+            TaskMayExistError: The request may have reached the vendor and its answer did not
+                say what became of it (a timeout, a dropped connection, a 5xx): it was not
+                re-sent; the error says what to look for.
+            APIError: The vendor refused (nothing was created).
+        """
+        inputs = {
+            "model": model,
+            "prompt": prompt,
+            "first_frame": first_frame,
+            "last_frame": last_frame,
+            "reference_images": reference_images,
+            "duration": duration,
+            "resolution": resolution,
+            "aspect_ratio": aspect_ratio,
+            "seed": seed,
+            "callback_url": callback_url,
+            "extra": extra,
+        }
+        return self._run(self._create_flow(inputs))
+
+    def create_and_wait(
+        self,
+        *,
+        on_created: Callable[[Task], object] | None = None,
+        timeout: float | None = 600.0,
+        poll_interval: float | None = None,
+        on_poll: Callable[[Task], object] | None = None,
+        **inputs: Any,
+    ) -> Task:
+        """Create a task (see :meth:`create_task`), then wait for it (see :meth:`wait_for_task`).
+
+        ``on_created`` gets the new task before the wait starts: store its id there, and a
+        crash or a timeout while waiting never loses a paid task.
+        """
+        created = check_callback("on_created", on_created)
+        task = self.create_task(**inputs)
+        if created is not None:
+            created(task)
+        return self.wait_for_task(
+            task.id, timeout=timeout, poll_interval=poll_interval, on_poll=on_poll
+        )
+
+    def cancel_task(self, task_id: str, *, delete: bool = False) -> CancelResult:
+        """Cancel an unfinished task, and say what happened.
+
+        It reads the task first. A finished task is left alone (``not_cancellable``) unless
+        ``delete=True``, which deletes its record where the vendor can (Ark): never by accident.
+
+        Raises:
+            UnsupportedOperation: The vendor has no cancel (veo, minimax, aitoearn).
+        """
+        return self._run(self._cancel_flow(task_id, delete))
 
     def download(
         self,

@@ -16,6 +16,7 @@ Every error vtasks raises is a :class:`VTasksError`::
      │    └── ServerError                                     5xx, 408, 425, 499
      ├── ResponseError                                        unparseable / off-spec answer
      ├── WaitTimeout                                          wait_for_task ran out of time
+     ├── TaskMayExistError                                    a create's outcome is unknown
      └── DownloadError                                        broken or short transfer
           └── DownloadExistsError       (also FileExistsError)
 
@@ -43,6 +44,7 @@ from __future__ import annotations
 import errno as _errno
 import os
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
@@ -58,6 +60,7 @@ __all__ = [
     "ConfigurationError",
     "DownloadError",
     "DownloadExistsError",
+    "TaskMayExistError",
     "InvalidRequestError",
     "NotFoundError",
     "PermissionDeniedError",
@@ -588,6 +591,79 @@ class DownloadExistsError(DownloadError, FileExistsError):
     def _describe(self) -> str:
         where = "" if self.path is None else f" {os.fspath(self.path)!r}"
         text = f"refusing to overwrite existing file{where}; pass overwrite=True to replace it"
+        if self.provider:
+            text = f"{self.provider}: {text}"
+        return text
+
+
+class TaskMayExistError(VTasksError):
+    """A create request may have reached the vendor, and its answer did not say what became of it.
+
+    Raised after a timeout, a dropped connection, a 5xx or an unreadable answer to a create:
+    the vendor may have made (and will charge for) a task. vtasks never re-sends such a
+    create. Find the task by listing recent tasks (docs: "Reconciling an uncertain create")
+    before creating it again; the attributes say what to look for.
+
+    Attributes:
+        message: What went wrong (the cause is chained as ``__cause__``).
+        provider: The provider key.
+        model: The model asked for.
+        sent_at: When the request was sent (aware UTC).
+        prompt: The prompt sent (``None`` for none).
+        prompt_digest: SHA-256 of the prompt (hex), to match without keeping the text.
+        status_code: The HTTP status of the answer, when one came.
+        body: The answer's raw text, when one came (truncated like every body).
+        body_truncated: Whether ``body`` was cut.
+    """
+
+    _init_fields: ClassVar[tuple[str, ...]] = (
+        "message",
+        "provider",
+        "model",
+        "sent_at",
+        "prompt",
+        "prompt_digest",
+        "status_code",
+        "body",
+    )
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        provider: str | None = None,
+        model: str | None = None,
+        sent_at: datetime | None = None,
+        prompt: str | None = None,
+        prompt_digest: str | None = None,
+        status_code: int | None = None,
+        body: BodyInput = None,
+    ) -> None:
+        self.provider = provider
+        self.model = model
+        self.sent_at = sent_at
+        self.prompt = prompt
+        if prompt_digest is None and prompt is not None:
+            import hashlib
+
+            prompt_digest = hashlib.sha256(prompt.encode("utf-8")).hexdigest()
+        self.prompt_digest = prompt_digest
+        self.status_code = status_code
+        self.body, self.body_truncated = _body_text(body)
+        super().__init__(message)
+
+    def _describe(self) -> str:
+        text = "the create request"
+        if self.model:
+            text += f" for model {self.model}"
+        if self.sent_at is not None:
+            text += f" sent at {self.sent_at.isoformat(timespec='seconds')}"
+        text += " may have created a task"
+        if self.status_code is not None:
+            text += f" (HTTP {self.status_code})"
+        if self.message:
+            text += f": {_one_line(self.message, _MESSAGE_MAX_CHARS)}"
+        text += "; it was not re-sent: list recent tasks to find it before creating again"
         if self.provider:
             text = f"{self.provider}: {text}"
         return text

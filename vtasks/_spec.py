@@ -27,7 +27,14 @@ SPEC_FILE = "openapi.json"
 
 # vtasks' request endpoints (``Request.endpoint``) and the curated operationIds they call; the
 # specs name their operations alike for every provider (a CURATION in each spec).
-ENDPOINT_OPERATIONS = {"get": "get_task", "list": "list_tasks", "files": "retrieve_file"}
+ENDPOINT_OPERATIONS = {
+    "get": "get_task",
+    "list": "list_tasks",
+    "files": "retrieve_file",
+    "create": "create_task",
+    "cancel": "cancel_task",
+    "delete": "delete_task",
+}
 
 
 @functools.cache

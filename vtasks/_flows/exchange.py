@@ -146,7 +146,7 @@ class Exchange:
         """The :class:`Send` step for one hop of ``request`` to ``url``, over by ``deadline``."""
         same_origin = self.same_origin(url)
         built = self.http.build_request(
-            request.method, url, headers=self.headers(request, url, same_origin)
+            request.method, url, headers=self.headers(request, url, same_origin), json=request.json
         )
         if deadline is not None:
             # No single socket operation may outlast the exchange (a part within 50 ms of the
@@ -330,6 +330,14 @@ def hops_flow(
         if target is None:
             return body
         yield Close(body)
+        if not request.idempotent:
+            # Following it would send the request again, elsewhere: a create is sent once.
+            raise ResponseError(
+                f"the {request.endpoint} request was answered with a redirect "
+                f"(HTTP {response.status_code}), which vtasks does not follow for it",
+                provider=exchange.provider,
+                status_code=response.status_code,
+            )
         url, hops = target, hops + 1
 
 
@@ -376,6 +384,7 @@ def send_flow(exchange: Exchange, request: Request, deadline: float | None = Non
     attempt = 0
     while True:
         retry_after = None
+        unsent = False
         try:
             body = yield from hops_flow(exchange, request, attempt, until)
             response = body.response
@@ -386,6 +395,11 @@ def send_flow(exchange: Exchange, request: Request, deadline: float | None = Non
             error = exc
         except httpx.HTTPError as exc:
             error = exchange.transport_error(exc, request)
+            # No connection, so not a byte of the request left: the only failure after which
+            # a request that must not be sent twice (a create) may be sent again.
+            unsent = isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)
+        if not (request.idempotent or unsent):
+            return error
         delay = exchange.retry_delay(error, attempt, started, retry_after)
         if delay is None:
             return error

@@ -15,13 +15,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import attrs
 
-from .._exceptions import ResponseError
+from .._exceptions import ResponseError, UnsupportedOperation, VTasksError
 from .._models import Task
 from ._facts import BEARER, AuthScheme, ProviderFacts
+
+if TYPE_CHECKING:
+    from .._inputs import CreateSpec
 
 __all__ = [
     "BEARER",
@@ -43,15 +46,20 @@ __all__ = [
 
 @attrs.frozen(slots=True)
 class Request:
-    """One HTTP request an adapter wants sent (always an idempotent GET here).
+    """One HTTP request an adapter wants sent.
 
     Attributes:
-        endpoint: What it is for: ``"get"``, ``"list"`` or ``"files"`` (logging, fault matching).
+        endpoint: What it is for: ``"get"``, ``"list"``, ``"files"``, ``"create"``,
+            ``"cancel"``, ``"delete"`` (logging, fault matching, the spec's operation).
         method: The HTTP method, upper-case.
         path: The path to append to the provider's base URL, already percent-encoded.
         params: Query parameters in order; a key repeats once per value of an array.
         task_ids: The task ids this request asks about (named in ``NotFoundError``).
         url: An absolute URL to use instead of base URL + ``path`` (result downloads).
+        json: The JSON body, or ``None`` for none (not part of equality).
+        idempotent: Whether sending it twice does no harm. A request that is not (a create,
+            which costs money; a cancel or delete) is retried only when it provably never
+            left (the connection could not be made), and never redirected.
     """
 
     endpoint: str
@@ -60,6 +68,8 @@ class Request:
     params: tuple[tuple[str, str], ...] = ()
     task_ids: tuple[str, ...] = ()
     url: str | None = None
+    json: Any = attrs.field(default=None, eq=False)
+    idempotent: bool = True
 
 
 def given(**kwargs: Any) -> dict[str, Any]:
@@ -236,6 +246,9 @@ class Adapter:
     name: ClassVar[str]
     auth: ClassVar[AuthScheme]
     supports_list: ClassVar[bool]
+    supports_create: ClassVar[bool]
+    supports_cancel: ClassVar[bool]
+    supports_delete: ClassVar[bool]
     max_page_size: ClassVar[int]
     default_page_size: ClassVar[int]
     max_page_number: ClassVar[int | None]
@@ -253,6 +266,9 @@ class Adapter:
         cls.name = facts.name
         cls.auth = facts.auth
         cls.supports_list = facts.supports_list
+        cls.supports_create = facts.supports_create
+        cls.supports_cancel = facts.supports_cancel
+        cls.supports_delete = facts.supports_delete
         cls.max_page_size = facts.max_page_size
         cls.default_page_size = facts.default_page_size
         cls.max_page_number = facts.max_page_number
@@ -311,3 +327,36 @@ class Adapter:
     def error_fields(self, payload: Any) -> tuple[str | None, str | None]:
         """``(code, message)`` from an HTTP error body (already decoded JSON)."""
         return None, None
+
+    # -- the lifecycle: create, cancel, delete (facts.create_path / cancel_path / delete_path) --
+
+    def create_request(self, spec: CreateSpec) -> Request:
+        """The create request for ``spec`` (``idempotent=False``), built by the generated models.
+
+        Raises:
+            ConfigurationError: An input the vendor refuses (a size, a count, a value).
+            UnsupportedOperation: A combination the vendor cannot do, or no create at all.
+        """
+        raise UnsupportedOperation(provider=self.name, operation="create_task")
+
+    def parse_created(self, payload: Any, spec: CreateSpec) -> Task:
+        """The new task from a create answer (what the vendor does not say, ``spec`` does)."""
+        raise NotImplementedError
+
+    def cancellable(self, task: Task) -> bool:
+        """Whether a cancel is worth sending for ``task`` in its current state (unfinished)."""
+        return not task.status.is_terminal
+
+    def cancel_request(self, task_id: str) -> Request:
+        """The request that cancels an unfinished task (``idempotent=False``)."""
+        raise UnsupportedOperation(provider=self.name, operation="cancel_task")
+
+    def delete_request(self, task_id: str) -> Request:
+        """The request that deletes a finished task's record (``idempotent=False``)."""
+        raise UnsupportedOperation(
+            "it cannot delete a finished task's record", provider=self.name, operation="delete"
+        )
+
+    def cancel_refused(self, error: VTasksError) -> bool:
+        """Whether an error answer to a cancel means "not cancellable now" (not a failure)."""
+        return False

@@ -133,6 +133,10 @@ class ProviderFacts:
         numbered_pages: Whether list pages are addressed by number (else by an opaque token).
         id_filter_max: How many ids one list request may filter on (0: no id filter).
         server_time_filter: Whether the server filters on creation time (else vtasks does).
+        create_path: The path tasks are created at, or ``None`` when vtasks cannot create them.
+        cancel_path: The path that cancels an unfinished task, or ``None``.
+        delete_path: The path that deletes a finished task's record, or ``None``. (Ark's one
+            ``DELETE`` does both, by the task's status: it is both paths.)
     """
 
     name: str
@@ -156,8 +160,26 @@ class ProviderFacts:
     numbered_pages: bool = True
     id_filter_max: int = 0
     server_time_filter: bool = False
+    create_path: str | None = None
+    cancel_path: str | None = None
+    delete_path: str | None = None
 
     @property
     def supports_list(self) -> bool:
         """Whether ``list_tasks`` works for this provider (it has a list endpoint)."""
         return self.list_path is not None
+
+    @property
+    def supports_create(self) -> bool:
+        """Whether ``create_task`` works for this provider."""
+        return self.create_path is not None
+
+    @property
+    def supports_cancel(self) -> bool:
+        """Whether ``cancel_task`` can cancel an unfinished task of this provider."""
+        return self.cancel_path is not None
+
+    @property
+    def supports_delete(self) -> bool:
+        """Whether ``cancel_task(..., delete=True)`` can delete a finished task's record."""
+        return self.delete_path is not None
