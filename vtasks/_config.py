@@ -46,6 +46,8 @@ class ProviderInfo:
         get_path: The path of the single-task endpoint.
         list_path: The path of the list endpoint, or ``None`` when the vendor has none.
         extra: Other endpoints used.
+        create_path: The path tasks are created at, or ``None`` when vtasks cannot create them.
+        cancel_path: The path that cancels a task, or ``None`` when the vendor has none.
     """
 
     name: str
@@ -55,11 +57,23 @@ class ProviderInfo:
     get_path: str
     list_path: str | None
     extra: tuple[str, ...] = ()
+    create_path: str | None = None
+    cancel_path: str | None = None
 
     @property
     def supports_list(self) -> bool:
         """Whether ``list_tasks`` works for this provider (derived, like the adapter's, from ``list_path``)."""
         return self.list_path is not None
+
+    @property
+    def supports_create(self) -> bool:
+        """Whether ``create_task`` works for this provider."""
+        return self.create_path is not None
+
+    @property
+    def supports_cancel(self) -> bool:
+        """Whether ``cancel_task`` works for this provider."""
+        return self.cancel_path is not None
 
 
 def _info(provider: str) -> ProviderInfo:
@@ -73,6 +87,8 @@ def _info(provider: str) -> ProviderInfo:
         found.get_path,
         found.list_path,
         found.extra,
+        found.create_path,
+        found.cancel_path,
     )
 
 

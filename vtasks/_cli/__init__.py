@@ -25,6 +25,8 @@ _COMMANDS = {
     "list": ("._commands", "run_list"),
     "wait": ("._commands", "run_wait"),
     "download": ("._commands", "run_download"),
+    "create": ("._lifecycle", "run_create"),
+    "cancel": ("._lifecycle", "run_cancel"),
     "check": ("._check", "run_check"),
     "providers": ("._commands", "run_providers"),
     "serve-fake": ("._commands", "run_serve_fake"),

@@ -19,6 +19,7 @@ from vtasks._exceptions import (
     PermissionDeniedError,
     RateLimitError,
     ServerError,
+    TaskMayExistError,
     UnsupportedOperation,
     VTasksError,
     WaitTimeout,
@@ -35,6 +36,8 @@ class ExitCode(enum.IntEnum):
     USAGE = 2
     WAIT_TIMEOUT = 3
     TASK_FAILED = 4
+    NOT_CANCELLABLE = 5
+    TASK_MAY_EXIST = 6
     INTERRUPTED = 130
 
 
@@ -46,7 +49,16 @@ EXIT_CODES: tuple[tuple[ExitCode, str], ...] = (
         "usage: bad command line, missing API key, operation the provider does not support",
     ),
     (ExitCode.WAIT_TIMEOUT, "wait: the task did not finish within --timeout"),
-    (ExitCode.TASK_FAILED, "wait, download: the task ended failed, cancelled or expired"),
+    (
+        ExitCode.TASK_FAILED,
+        "wait, download, create --wait: the task ended failed, cancelled or expired",
+    ),
+    (ExitCode.NOT_CANCELLABLE, "cancel: the task cannot be cancelled now (running or finished)"),
+    (
+        ExitCode.TASK_MAY_EXIST,
+        "create: the request may have made a task (timeout, 5xx); it was not re-sent: "
+        "list recent tasks before creating again",
+    ),
     (ExitCode.INTERRUPTED, "interrupted (Ctrl-C); a download in progress leaves no file"),
 )
 """Every exit code with its meaning: the ``--help`` epilog and the README are built from this."""
@@ -112,6 +124,17 @@ def describe_error(exc: BaseException, provider: str | None) -> tuple[str, int]:
         return text, ExitCode.USAGE
     if isinstance(exc, ConfigurationError):
         return str(exc), ExitCode.USAGE
+    if isinstance(exc, TaskMayExistError):
+        from vtasks._config import PROVIDER_INFO, PROVIDERS
+
+        since = exc.sent_at.strftime("%Y-%m-%dT%H:%M:%SZ") if exc.sent_at else "1h"
+        listable = exc.provider in PROVIDERS and PROVIDER_INFO[exc.provider].supports_list
+        look = (
+            f"look for it with `vtasks list {exc.provider} --since {since}`"
+            if listable
+            else "the vendor cannot list tasks: look in its console"
+        )
+        return f"{exc}; {look}", ExitCode.TASK_MAY_EXIST
     if isinstance(exc, WaitTimeout):
         text = f"task {exc.task_id} did not finish" if exc.task_id else "the task did not finish"
         if exc.timeout is not None:

@@ -14,6 +14,7 @@ from vtasks._models import TaskStatus
 from ._errors import EXIT_CODES
 from ._values import (
     parse_duration,
+    parse_extra,
     parse_port,
     parse_positive_int,
     parse_speed,
@@ -36,6 +37,14 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "download": (
         "PROVIDER ID [-o PATH] [--overwrite]",
         "download a finished task's video, showing progress on stderr",
+    ),
+    "create": (
+        "PROVIDER --model M [--prompt P] [--image FILE|URL ...] [--last-frame FILE|URL] [--wait]",
+        "create a task (sent once: never re-sent when its outcome is unknown)",
+    ),
+    "cancel": (
+        "PROVIDER ID [--delete]",
+        "cancel an unfinished task (--delete: delete a finished one's record, where possible)",
     ),
     "check": (
         "PROVIDER [--task-id ID ...]",
@@ -214,6 +223,46 @@ def build_parser() -> argparse.ArgumentParser:
         "--overwrite", action="store_true", help="replace PATH if it exists (default: refuse)"
     )
     _add_common(download, timeout_help=_HTTP_TIMEOUT_HELP)
+
+    create = command("create")
+    _add_provider(create, with_id=False)
+    create.add_argument("--model", required=True, metavar="M", help="the vendor's model name")
+    create.add_argument("--prompt", metavar="P", help="the text prompt")
+    create.add_argument(
+        "--image",
+        action="append",
+        metavar="FILE|URL",
+        help="the first frame; repeat for reference images instead (files are sent inline)",
+    )
+    create.add_argument("--last-frame", metavar="FILE|URL", help="the frame the video ends on")
+    create.add_argument(
+        "--reference", action="append", metavar="FILE|URL", help="a reference image (repeatable)"
+    )
+    create.add_argument("--duration", type=float, metavar="SECONDS", help="video length")
+    create.add_argument("--resolution", metavar="R", help="e.g. 720p (the vendor's words)")
+    create.add_argument("--aspect-ratio", metavar="W:H", help="e.g. 16:9")
+    create.add_argument("--seed", type=int, metavar="N", help="the random seed")
+    create.add_argument("--callback-url", metavar="URL", help="where the vendor POSTs updates")
+    create.add_argument(
+        "--extra",
+        action="append",
+        type=parse_extra,
+        metavar="KEY=VALUE",
+        help="a vendor field sent as is (VALUE as JSON when it parses; repeatable)",
+    )
+    create.add_argument(
+        "--wait", action="store_true", help="wait until the task finishes (exit 0, 3 or 4)"
+    )
+    _add_common(create, timeout_help="with --wait: how long to wait in all (default 10m)")
+
+    cancel = command("cancel")
+    _add_provider(cancel)
+    cancel.add_argument(
+        "--delete",
+        action="store_true",
+        help="also delete a finished task's record (Ark); never done without it",
+    )
+    _add_common(cancel, timeout_help=_HTTP_TIMEOUT_HELP)
 
     check = command("check")
     _add_provider(check, with_id=False)

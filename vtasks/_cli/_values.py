@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import re
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from ._output import terminal_text  # standard library only: --help stays light
 
 __all__ = [
     "MAX_DURATION",
     "parse_duration",
+    "parse_extra",
     "parse_port",
     "parse_positive_int",
     "parse_speed",
@@ -174,3 +177,14 @@ def parse_task_id(text: str) -> str:
             f"{quoted(text)} contains a control or invisible character; check the id"
         )
     return text
+
+
+def parse_extra(text: str) -> tuple[str, Any]:
+    """``KEY=VALUE`` of ``--extra``: VALUE is JSON when it parses as JSON, else the text."""
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip():
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
+    try:
+        return key.strip(), json.loads(value)
+    except ValueError:
+        return key.strip(), value
