@@ -148,7 +148,7 @@ def test_error_lines_and_codes() -> None:
     line, code = describe_error(timeout, "ark")
     assert code == ExitCode.WAIT_TIMEOUT
     assert line.startswith("ark: task t1 did not finish within 5 s (last status: running)")
-    assert {int(c) for c, _ in EXIT_CODES} == {0, 1, 2, 3, 4, 130}
+    assert {int(c) for c, _ in EXIT_CODES} == {0, 1, 2, 3, 4, 5, 6, 130}
 
 
 def test_scrub_removes_keys_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
