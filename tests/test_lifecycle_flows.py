@@ -282,3 +282,13 @@ def test_files_that_are_not_images_or_too_large_are_refused(tmp_path: Path) -> N
         create_spec(model="m", first_frame=huge)
     with pytest.raises(ConfigurationError, match="is not a file"):
         create_spec(model="m", first_frame=tmp_path)
+
+
+def test_a_create_that_could_not_connect_made_nothing() -> None:
+    import httpx
+
+    error = APIConnectionError("refused", provider="ark")
+    error.__cause__ = httpx.ConnectError("connection refused")
+    with pytest.raises(APIConnectionError) as raised:
+        drive(create_flow(Vendor(), SPEC, NOW), lambda r: error)
+    assert raised.value is error  # not TaskMayExistError: no byte of it left

@@ -373,6 +373,17 @@ def out_of_time(exchange: Exchange, request: Request) -> APITimeoutError:
     )
 
 
+def never_sent(error: BaseException) -> bool:
+    """Whether a failed request provably never left: no connection could be made.
+
+    The only failure after which a request that must not be sent twice (a create) may be sent
+    again, and after which it surely made nothing. ``error`` is the httpx exception or the vtasks
+    error it became (``__cause__``).
+    """
+    cause = error if isinstance(error, httpx.HTTPError) else error.__cause__
+    return isinstance(cause, httpx.ConnectError | httpx.ConnectTimeout)
+
+
 def send_flow(exchange: Exchange, request: Request, deadline: float | None = None) -> Flow[Outcome]:
     """Send one request with retries; its payload, or the error it ended with.
 
@@ -395,9 +406,7 @@ def send_flow(exchange: Exchange, request: Request, deadline: float | None = Non
             error = exc
         except httpx.HTTPError as exc:
             error = exchange.transport_error(exc, request)
-            # No connection, so not a byte of the request left: the only failure after which
-            # a request that must not be sent twice (a create) may be sent again.
-            unsent = isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)
+            unsent = never_sent(error)
         if not (request.idempotent or unsent):
             return error
         delay = exchange.retry_delay(error, attempt, started, retry_after)

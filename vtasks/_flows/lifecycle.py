@@ -31,6 +31,7 @@ from .._inputs import CreateSpec
 from .._lifecycle import CancelOutcome, CancelResult
 from .._models import Task, TaskStatus
 from .._providers._base import Adapter, Request
+from .exchange import never_sent
 from .get import get_task_flow
 from .steps import Answer, Flow, fetch_all
 
@@ -72,8 +73,8 @@ def create_flow(adapter: Adapter, spec: CreateSpec, now: float) -> Flow[Task]:
     sent_at = datetime.fromtimestamp(now, UTC)
     (outcome,) = yield from fetch_all((request,))
     if not isinstance(outcome, Answer):
-        if refused(outcome):
-            raise outcome
+        if refused(outcome) or never_sent(outcome):
+            raise outcome  # the vendor made nothing: it said no, or never heard the request
         raise _may_exist(spec, adapter, sent_at, outcome)
     try:
         return adapter.parse_created(outcome.payload, spec)
