@@ -58,6 +58,11 @@ class ArkVendor(Vendor):
         "cancelled": ("queued", "cancelled"),
         "expired": ("queued", "expired"),
     }
+    quirks: ClassVar[Mapping[str, str]] = {
+        "page_echo": "list answers echo page_num and page_size beside total and items "
+        "(BerriAI/litellm's Volcengine video fixtures)",
+    }
+    listing_quirks: ClassVar[frozenset[str]] = frozenset({"page_echo"})
 
     # ---- identity ------------------------------------------------------------------------------
 
@@ -177,7 +182,10 @@ class ArkVendor(Vendor):
             )
             total, page, _ = filtered_page(store, lo, hi, offset, limit, filt)
         items = b",".join(self.task_bytes(t, "task", ctx) for t in page)
-        return Response(200, b'{"total":%d,"items":[%s]}' % (total, items))
+        echo = b""
+        if self.quirk(None, ctx, "page_echo"):
+            echo = b',"page_num":%d,"page_size":%d' % (numbers["page_num"], limit)
+        return Response(200, b'{"total":%d,"items":[%s]%s}' % (total, items, echo))
 
     # ---- rendering -----------------------------------------------------------------------------
 
