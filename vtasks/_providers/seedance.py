@@ -57,11 +57,24 @@ _STATUS_ROWS = (
         TaskStatus.EXPIRED,
         "passed execution_expires_after (BytePlus docs; not in the SDK docstring)",
     ),
-    # new-api's Doubao mapping accepts these; cheap insurance against a reseller variant.
-    StatusRow("pending", TaskStatus.QUEUED, _DEFENSIVE, defensive=True),
-    StatusRow("processing", TaskStatus.RUNNING, _DEFENSIVE, defensive=True),
+    # Real values from gateways in front of Ark, not Ark's own (docs/providers.md, "Seen in real
+    # traffic"): Ark's filter.status does not take them (see _GATEWAY_VALUES).
+    StatusRow(
+        "pending",
+        TaskStatus.QUEUED,
+        "sent by gateways in front of Ark (ctyun: QuantumNous/new-api adaptor_ctyun_test.go)",
+    ),
+    StatusRow(
+        "processing",
+        TaskStatus.RUNNING,
+        "sent by gateways in front of Ark (notoken.pro: LnYo-Cly/ai4j SeedanceVideoServiceTest)",
+    ),
     StatusRow("canceled", _C, f"{_DEFENSIVE} (US spelling)", defensive=True),
 )
+
+# The gateways' spellings: a list filter sends Ark's own value (filter.status takes one), and the
+# local filter, which runs on every listing, matches the gateways' spellings too.
+_GATEWAY_VALUES = frozenset({"pending", "processing"})
 
 # Body ``error.code``, with real HTTP statuses; the reseller passes Ark's errors through.
 _CODE_RULES = (
@@ -144,8 +157,12 @@ class _SeedanceAdapter(Adapter):
         return request_from_generated("list", kwargs, task_ids)
 
     def server_status_filter(self, raw_values: Sequence[str]) -> tuple[str, ...]:
-        """``filter.status`` takes one value: filter on the server only when one is wanted."""
-        return tuple(raw_values) if len(raw_values) == 1 else ()
+        """``filter.status`` takes one of Ark's own values: on the server only when one is wanted.
+
+        A gateway's spelling (``pending`` for ``queued``) is left to the local filter.
+        """
+        own = [value for value in raw_values if value not in _GATEWAY_VALUES]
+        return tuple(own) if len(own) == 1 else ()
 
     def parse_task(self, payload: Any) -> Task:
         """Normalize one task object."""

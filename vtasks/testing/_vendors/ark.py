@@ -51,7 +51,12 @@ class ArkVendor(Vendor):
         "cancelled": "cancelled",
         "expired": "expired",
     }
-    known: ClassVar[Mapping[str, str]] = {v: k for k, v in table.items()}
+    # Ark's own values, and what gateways in front of it send instead (ctyun ``pending``,
+    # notoken.pro ``processing``): a lifecycle may use either.
+    known: ClassVar[Mapping[str, str]] = {v: k for k, v in table.items()} | {
+        "pending": "queued",
+        "processing": "running",
+    }
     sequences: ClassVar[Mapping[str, tuple[str, ...]]] = {
         "succeeded": ("queued", "running", "succeeded"),
         "failed": ("queued", "running", "failed"),
@@ -147,7 +152,7 @@ class ArkVendor(Vendor):
                 )
             numbers[name] = value
         status = request.arg("filter.status")
-        if status is not None and status not in self.known:
+        if status is not None and status not in self.table.values():  # Ark's own values only
             return self._error(
                 400,
                 ctx,
