@@ -16,6 +16,7 @@ import pytest
 from harness import MODES, Api
 
 from vtasks import TaskStatus
+from vtasks._providers.seedance import duration_of
 from vtasks.testing import FakeProviders
 
 
@@ -82,3 +83,51 @@ def test_seedance_status_filter_sends_arks_own_spelling(api: Api, provider: str)
     (request,) = api.requests(provider, "list")
     assert request.query_dict()["filter.status"] == ["queued"]
     assert api.client(provider).get_task(pending.id).status is TaskStatus.QUEUED
+
+
+_FRAMES_SOURCE = "docs.powertokens.ai Seedance query page: only one of duration and frames"
+
+
+@pytest.mark.parametrize("provider", ["ark", "volc"])
+def test_seedance_frames_instead_of_duration(api: Api, provider: str) -> None:
+    """A task created with ``frames`` reports ``frames`` and no ``duration`` (Volcengine's query
+    reference and its copies, e.g. docs.powertokens.ai's Seedance query page: "only one of
+    duration and frames is returned"): the duration is frames / framespersecond."""
+    added = api.fake.add_task(provider, status="succeeded", duration=5, fps=24, quirks=["frames"])
+    task = api.client(provider).get_task(added.id)
+    assert "duration" not in task.raw, _FRAMES_SOURCE
+    assert (task.raw["frames"], task.raw["framespersecond"]) == (120, 24)
+    assert (task.duration, task.fps) == (5.0, 24.0)
+
+
+@pytest.mark.parametrize("fps", [0, None, "fast"])
+def test_seedance_frames_without_a_frame_rate_give_no_duration(api: Api, fps: object) -> None:
+    """No duration is made up when the frame rate is missing, zero or not a number."""
+    added = api.fake.add_task(
+        "ark", status="succeeded", quirks=["frames"], extra={"framespersecond": fps}
+    )
+    task = api.client("ark").get_task(added.id)
+    assert task.raw["frames"] > 0
+    assert task.duration is None
+
+
+def test_seedance_duration_wins_over_frames(api: Api) -> None:
+    added = api.fake.add_task("ark", status="succeeded", duration=5, extra={"frames": 240})
+    assert api.client("ark").get_task(added.id).duration == 5.0
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ({"duration": 5, "frames": 999, "framespersecond": 24}, 5.0),
+        ({"frames": 121, "framespersecond": 24}, 121 / 24),
+        ({"frames": 120}, None),
+        ({"frames": 120, "framespersecond": 0}, None),
+        ({"frames": 0, "framespersecond": 24}, None),
+        ({"frames": -24, "framespersecond": 24}, None),
+        ({"frames": True, "framespersecond": 24}, None),
+        ({}, None),
+    ],
+)
+def test_seedance_duration_of(raw: dict[str, Any], expected: float | None) -> None:
+    assert duration_of(raw) == expected

@@ -41,7 +41,7 @@ from ._base import (
 )
 from ._facts import CodeRule, ProviderFacts, StatusRow
 
-__all__ = ["ARK", "VOLC", "ArkAdapter", "VolcAdapter"]
+__all__ = ["ARK", "VOLC", "ArkAdapter", "VolcAdapter", "duration_of"]
 
 _C = TaskStatus.CANCELLED
 _DEFENSIVE = "defensive: not documented for this provider"
@@ -204,7 +204,7 @@ class _SeedanceAdapter(Adapter):
             finished_at=updated_at if status.is_terminal else None,
             error=error_message,
             error_code=error_code,
-            duration=as_float(raw.get("duration")),
+            duration=duration_of(raw),
             fps=as_float(raw.get("framespersecond")),
             raw=raw,
         )
@@ -215,6 +215,21 @@ class _SeedanceAdapter(Adapter):
         if isinstance(error, dict):
             return as_text(error.get("code")), as_text(error.get("message"))
         return None, as_text(error)
+
+
+def duration_of(raw: dict[str, Any]) -> float | None:
+    """A task's video length in seconds: ``duration``, else ``frames / framespersecond``.
+
+    A task created with ``frames`` reports ``frames`` and no ``duration`` (only one of the two
+    is returned). Without a positive frame count and frame rate there is no duration to give.
+    """
+    duration = as_float(raw.get("duration"))
+    if duration is not None:
+        return duration
+    frames, fps = as_float(raw.get("frames")), as_float(raw.get("framespersecond"))
+    if frames is None or fps is None or frames <= 0 or fps <= 0:
+        return None
+    return frames / fps
 
 
 class ArkAdapter(_SeedanceAdapter):

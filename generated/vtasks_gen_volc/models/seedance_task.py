@@ -36,7 +36,9 @@ class SeedanceTask:
     resolution: str | Unset = UNSET
     ratio: str | Unset = UNSET
     duration: int | Unset = UNSET
-    """ Seconds. """
+    """ Seconds. Absent when the task was created with `frames`. """
+    frames: int | Unset = UNSET
+    """ Frames of the video, when asked for at creation (then there is no `duration`). """
     framespersecond: int | Unset = UNSET
     revised_prompt: str | Unset = UNSET
     service_tier: str | Unset = UNSET
@@ -93,6 +95,8 @@ class SeedanceTask:
 
         duration = self.duration
 
+        frames = self.frames
+
         framespersecond = self.framespersecond
 
         revised_prompt = self.revised_prompt
@@ -130,6 +134,8 @@ class SeedanceTask:
             field_dict["ratio"] = ratio
         if duration is not UNSET:
             field_dict["duration"] = duration
+        if frames is not UNSET:
+            field_dict["frames"] = frames
         if framespersecond is not UNSET:
             field_dict["framespersecond"] = framespersecond
         if revised_prompt is not UNSET:
@@ -222,6 +228,8 @@ class SeedanceTask:
 
         duration = d.pop("duration", UNSET)
 
+        frames = d.pop("frames", UNSET)
+
         framespersecond = d.pop("framespersecond", UNSET)
 
         revised_prompt = d.pop("revised_prompt", UNSET)
@@ -243,6 +251,7 @@ class SeedanceTask:
             resolution=resolution,
             ratio=ratio,
             duration=duration,
+            frames=frames,
             framespersecond=framespersecond,
             revised_prompt=revised_prompt,
             service_tier=service_tier,

@@ -64,6 +64,8 @@ class ArkVendor(Vendor):
         "expired": ("queued", "expired"),
     }
     quirks: ClassVar[Mapping[str, str]] = {
+        "frames": "the task reports frames (duration x framespersecond) and no duration, as when "
+        "frames were asked for at creation (Volcengine's query reference)",
         "page_echo": "list answers echo page_num and page_size beside total and items "
         "(BerriAI/litellm's Volcengine video fixtures)",
     }
@@ -224,7 +226,10 @@ class ArkVendor(Vendor):
         obj["seed"] = attrs.get("seed", 0)
         obj["resolution"] = resolution
         obj["ratio"] = attrs.get("ratio") or "16:9"
-        obj["duration"] = duration
+        if self.quirk(task, ctx, "frames"):
+            obj["frames"] = duration * fps  # only one of duration and frames is returned
+        else:
+            obj["duration"] = duration
         obj["framespersecond"] = fps
         obj["service_tier"] = "default"
         obj["execution_expires_after"] = 172800
