@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from harness import MODES, Api
 
+import vtasks
 from vtasks import TaskStatus
 from vtasks._providers.seedance import duration_of
 from vtasks.testing import FakeProviders
@@ -131,3 +132,52 @@ def test_seedance_duration_wins_over_frames(api: Api) -> None:
 )
 def test_seedance_duration_of(raw: dict[str, Any], expected: float | None) -> None:
     assert duration_of(raw) == expected
+
+
+@pytest.mark.parametrize("provider", ["ark", "volc"])
+def test_seedance_numeric_task_error_code(api: Api, provider: str) -> None:
+    """``error.code`` can be a number (LnYo-Cly/ai4j ``SeedanceVideoServiceTest``:
+    ``"error": {"code": 400, "message": "content policy violation"}``): kept as a string."""
+    added = api.fake.add_task(
+        provider, status="failed", error={"code": 400, "message": "content policy violation"}
+    )
+    task = api.client(provider).get_task(added.id)
+    assert task.raw["error"]["code"] == 400  # a number on the wire
+    assert (task.status, task.error_code) == (TaskStatus.FAILED, "400")
+    assert task.error == "content policy violation"
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "OutputVideoSensitiveContentDetected.PolicyViolation",
+        "InputImageSensitiveContentDetected.PrivacyInformation",
+    ],
+)
+def test_seedance_dotted_task_error_codes_are_kept_verbatim(api: Api, code: str) -> None:
+    """Error codes carry dotted suffixes (Volcengine's error-code reference)."""
+    added = api.fake.add_task("ark", status="failed", error={"code": code, "message": "m"})
+    assert api.client("ark").get_task(added.id).error_code == code
+
+
+@pytest.mark.parametrize(
+    ("code", "status", "error"),
+    [
+        ("RateLimitExceeded.EndpointTPMExceeded", 429, vtasks.RateLimitError),
+        ("InvalidParameter.UnsupportedImageFormat", 400, vtasks.InvalidRequestError),
+        ("ModelNotFound", 404, vtasks.NotFoundError),
+        ("AccountOverdueError", 403, vtasks.PermissionDeniedError),
+        # Not in the table: the HTTP status decides.
+        ("SensitiveContentDetected.Severe", 400, vtasks.InvalidRequestError),
+    ],
+)
+def test_seedance_dotted_request_error_codes(
+    api: Api, code: str, status: int, error: type[vtasks.APIError]
+) -> None:
+    """Request errors match the code table by prefix (``RateLimitExceeded.*``,
+    ``InvalidParameter.*``) or suffix (``*NotFound``), else by HTTP status."""
+    added = api.fake.add_task("ark", status="running")
+    api.fake.inject("ark", "business_error", code=code, status=status, count=None)
+    with pytest.raises(error) as caught:
+        api.client("ark", max_retries=0).get_task(added.id)
+    assert caught.value.code == code

@@ -158,6 +158,8 @@ def _requests(fake: FakeProviders) -> list[tuple[str, str, str, dict[str, Any]]]
         prefix = "/api/v3" if provider == "ark" else "/volc/v1"
         base = f"{prefix}/contents/generations/tasks"
         ids = [fake.add_task(provider, status=s).id for s in STATUSES]
+        # a numeric error code, as gateways send it (LnYo-Cly/ai4j SeedanceVideoServiceTest)
+        ids.append(fake.add_task(provider, status="failed", error={"code": 400}).id)
         out += [(provider, base + "/{id}", f"{base}/{i}", {}) for i in [*ids, "cgt-none"]]
         out += [
             (provider, base, base, {"page_size": 100}),

@@ -31,10 +31,14 @@ _ERRORS: dict[int, tuple[str, str]] = {
 _SIZES = {"480p": (864, 480), "720p": (1280, 720), "1080p": (1920, 1080)}
 
 
-def _ark_error(error: dict[str, Any] | None) -> dict[str, str] | None:
+def _ark_error(error: dict[str, Any] | None) -> dict[str, Any] | None:
     if error is None:
         return None
-    return {"code": str(error.get("code") or ""), "message": str(error.get("message") or "")}
+    code = error.get("code")
+    # A number stays a number: gateways send e.g. {"code": 400} (LnYo-Cly/ai4j SeedanceVideoServiceTest).
+    if not isinstance(code, int) or isinstance(code, bool):
+        code = str(code or "")
+    return {"code": code, "message": str(error.get("message") or "")}
 
 
 class ArkVendor(Vendor):
