@@ -181,3 +181,22 @@ def test_seedance_dotted_request_error_codes(
     with pytest.raises(error) as caught:
         api.client("ark", max_retries=0).get_task(added.id)
     assert caught.value.code == code
+
+
+@pytest.mark.parametrize("provider", ["ark", "volc"])
+def test_seedance_newer_fields_stay_in_raw(api: Api, provider: str) -> None:
+    """Newer tasks carry ``content.audio_url`` (BerriAI/litellm
+    ``tests/test_litellm/llms/volcengine/videos/test_volcengine_video_transformation.py``),
+    ``generate_audio``, ``draft``, ``draft_task_id``, ``priority``, ``safety_identifier``
+    (docs.powertokens.ai / developers.meshapi.ai Seedance references). vtasks reads none of them
+    into the Task: they stay in ``raw``, and the task reads as before."""
+    added = api.fake.add_task(provider, status="succeeded", quirks=["newer_fields"])
+    task = api.client(provider).get_task(added.id)
+    assert task.status is TaskStatus.SUCCEEDED
+    assert task.video_url == added.video_url
+    assert task.raw["content"]["audio_url"].endswith(".mp3")
+    assert task.raw["generate_audio"] is True
+    assert task.raw["draft"] is False
+    assert {"draft_task_id", "priority", "safety_identifier"} <= set(task.raw)
+    assert {"completion_tokens", "total_tokens"} <= set(task.raw["usage"])
+    assert task.raw["content"]["audio_url"] not in task.to_dict().values()

@@ -467,3 +467,22 @@ def test_ark_page_echo_quirk() -> None:
         body = r.json()
         assert (body["page_num"], body["page_size"], body["total"]) == (2, 2, 3)
         assert len(body["items"]) == 1
+
+
+def test_ark_newer_fields_quirk_serves_the_audio_track(
+    fake: FakeProviders, http: httpx.Client
+) -> None:
+    task = fake.add_task("ark", status="succeeded", quirks=["newer_fields"])
+    body = http.get(
+        f"/api/v3/contents/generations/tasks/{task.id}", headers=auth(fake, "ark")
+    ).json()
+    audio = httpx.get(body["content"]["audio_url"])
+    assert audio.status_code == 200
+    assert audio.headers["content-type"] == "audio/mpeg"
+    assert audio.content[:2] == b"\xff\xfb"
+    queued = fake.add_task("ark", status="queued", quirks=["newer_fields"])
+    body = http.get(
+        f"/api/v3/contents/generations/tasks/{queued.id}", headers=auth(fake, "ark")
+    ).json()
+    assert body["generate_audio"] is True
+    assert "content" not in body

@@ -70,6 +70,8 @@ class ArkVendor(Vendor):
     quirks: ClassVar[Mapping[str, str]] = {
         "frames": "the task reports frames (duration x framespersecond) and no duration, as when "
         "frames were asked for at creation (Volcengine's query reference)",
+        "newer_fields": "the fields newer models' tasks carry: generate_audio, draft, "
+        "draft_task_id, priority, safety_identifier and, once succeeded, content.audio_url",
         "page_echo": "list answers echo page_num and page_size beside total and items "
         "(BerriAI/litellm's Volcengine video fixtures)",
     }
@@ -223,6 +225,8 @@ class ArkVendor(Vendor):
             content = {"video_url": self.file_url(ctx, task, ".mp4")}
             if attrs.get("return_last_frame", True):
                 content["last_frame_url"] = self.file_url(ctx, task, ".jpg")
+            if self.quirk(task, ctx, "newer_fields"):
+                content["audio_url"] = self.file_url(ctx, task, ".mp3")
             obj["content"] = content
         obj["usage"] = {"completion_tokens": tokens, "total_tokens": tokens}
         obj["created_at"] = int(task.created)
@@ -237,6 +241,13 @@ class ArkVendor(Vendor):
         obj["framespersecond"] = fps
         obj["service_tier"] = "default"
         obj["execution_expires_after"] = 172800
+        if self.quirk(task, ctx, "newer_fields"):
+            obj["generate_audio"] = True
+            obj["draft"] = False
+            # The draft this final video was made from (a draft's own task has draft: true).
+            obj["draft_task_id"] = task.id[:-5] + task.id[-5:][::-1]
+            obj["priority"] = 0
+            obj["safety_identifier"] = "user-0001"
         obj.update(attrs.get("extra") or {})
         return obj
 
