@@ -17,6 +17,7 @@ from harness import MODES, Api
 
 import vtasks
 from vtasks import TaskStatus
+from vtasks._providers._base import as_percent
 from vtasks._providers.seedance import duration_of
 from vtasks.testing import FakeProviders
 
@@ -200,3 +201,63 @@ def test_seedance_newer_fields_stay_in_raw(api: Api, provider: str) -> None:
     assert {"draft_task_id", "priority", "safety_identifier"} <= set(task.raw)
     assert {"completion_tokens", "total_tokens"} <= set(task.raw["usage"])
     assert task.raw["content"]["audio_url"] not in task.to_dict().values()
+
+
+# ---- veo (unified format) -----------------------------------------------------------------------
+
+
+def test_veo_progress_is_a_percentage(api: Api) -> None:
+    """Some resellers add ``progress``, a percentage (0-100: docs.octopusx.ai's unified-query
+    pages, e.g. ``/en/videos/jimeng/unified-query``), an integer or the string ``"0"``."""
+    added = api.fake.add_task("veo", lifecycle="succeeded", step_seconds=10, quirks=["progress"])
+    client = api.client("veo")
+    first = client.get_task(added.id)
+    assert first.raw["progress"] == "0"  # a string while pending
+    assert first.progress == 0.0
+    api.fake.clock.advance(10)
+    running = client.get_task(added.id)
+    assert running.raw["progress"] == 50
+    assert running.progress == 50.0
+    api.fake.clock.advance(10)
+    done = client.get_task(added.id)
+    assert (done.status, done.progress) == (TaskStatus.SUCCEEDED, 100.0)
+    assert done.to_dict()["progress"] == 100.0
+
+
+@pytest.mark.parametrize("provider", ["ark", "volc", "minimax", "vidu", "aitoearn", "veo"])
+def test_progress_is_none_unless_the_vendor_sends_one(api: Api, provider: str) -> None:
+    """No vendor's own API sends a percentage: vtasks never invents one."""
+    added = api.fake.add_task(provider, status="running")
+    assert api.client(provider).get_task(added.id).progress is None
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (0, 0.0),
+        (100, 100.0),
+        (42, 42.0),
+        (42.5, 42.5),
+        ("0", 0.0),
+        ("42", 42.0),
+        (" 7 ", 7.0),
+        ("42.5", 42.5),
+        (-1, None),
+        (100.5, None),
+        ("101", None),
+        ("50%", None),
+        ("-5", None),
+        ("1e1", None),
+        ("1_0", None),
+        ("nan", None),
+        (float("nan"), None),
+        (float("inf"), None),
+        ("", None),
+        (True, None),
+        (None, None),
+        ([50], None),
+    ],
+)
+def test_as_percent(value: object, expected: float | None) -> None:
+    """A number, or a numeric string, from 0 to 100; anything else is no progress at all."""
+    assert as_percent(value) == expected

@@ -14,6 +14,7 @@ checked here, and a failure is a :class:`ResponseError` that keeps the answer. `
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
@@ -31,6 +32,7 @@ __all__ = [
     "Request",
     "as_float",
     "as_int",
+    "as_percent",
     "as_text",
     "expect_id",
     "expect_items",
@@ -171,6 +173,28 @@ def as_float(value: object) -> float | None:
             return None
         return number if math.isfinite(number) else None
     return None
+
+
+# A percentage written as text: digits, an optional fraction; no sign, exponent, "%" or "_".
+_PERCENT_TEXT = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+
+
+def as_percent(value: object) -> float | None:
+    """A vendor's progress as a percentage from 0 to 100, or ``None``.
+
+    A number (``42``, ``42.5``) or a numeric string (``"0"``, ``" 42.5 "``) within 0..100 is
+    taken; anything else (``"50%"``, ``-1``, ``101``, ``true``, ``"1e1"``) is no progress at
+    all rather than a guess.
+    """
+    if isinstance(value, str):
+        text = value.strip()
+        if not _PERCENT_TEXT.fullmatch(text):
+            return None
+        value = text
+    number = as_float(value)
+    if number is None or not 0.0 <= number <= 100.0:
+        return None
+    return number
 
 
 def expect_object(provider: str, what: str, payload: object) -> dict[str, Any]:

@@ -21,7 +21,15 @@ from typing import Any
 from .._models import Task, TaskStatus
 from .._status import fold, normalize_status
 from .._time import from_unix_millis
-from ._base import Adapter, Request, as_text, expect_id, expect_object, request_from_generated
+from ._base import (
+    Adapter,
+    Request,
+    as_percent,
+    as_text,
+    expect_id,
+    expect_object,
+    request_from_generated,
+)
 from ._facts import ProviderFacts, StatusRow
 
 __all__ = ["FACTS", "STEP_VALUES", "VeoAdapter"]
@@ -113,6 +121,8 @@ class VeoAdapter(Adapter):
             finished_at=updated_at if status.is_terminal else None,
             error=error_message,
             error_code=error_code,
+            # Some resellers add a percentage: an integer, or the string "0".
+            progress=as_percent(payload.get("progress")),
             raw=payload,
         )
 

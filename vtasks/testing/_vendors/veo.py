@@ -27,6 +27,10 @@ _CODES: dict[int, str] = {
 }
 
 
+# Normalized status -> the progress a reseller reports (a string while queued, as some send it).
+_PROGRESS: dict[str, int | str] = {"queued": "0", "running": 50, "succeeded": 100}
+
+
 class VeoVendor(Vendor):
     """``GET /v1/video/query?id=ID`` with Bearer auth; no list endpoint."""
 
@@ -74,6 +78,11 @@ class VeoVendor(Vendor):
         "failed": ("pending", "image_downloading", "video_generating", "video_generation_failed"),
         "cancelled": ("pending", "cancelled"),
         "expired": ("pending", "video_generating", "expired"),
+    }
+
+    quirks: ClassVar[Mapping[str, str]] = {
+        "progress": 'the task reports progress: the string "0" while queued, 50 while running, '
+        "100 once succeeded, 0 when it failed (docs.octopusx.ai unified-query pages)",
     }
 
     def new_id(self, n: int, created: float, model: str, salt: int) -> str:
@@ -124,6 +133,8 @@ class VeoVendor(Vendor):
             "enhanced_prompt": task.prompt or "",
             "status_update_time": int(updated * 1000),
         }
+        if self.quirk(task, ctx, "progress"):
+            obj["progress"] = _PROGRESS.get(phase.status, 0)
         if phase.status == "failed" and task.error is not None:
             obj["error"] = {k: v for k, v in task.error.items() if v is not None}
         obj.update(task.attrs.get("extra") or {})
