@@ -44,6 +44,9 @@ DOCUMENTED = {
         "video_upsampling_completed": S,
         "video_upsampling_failed": F,
         "error": F,
+        # seen at resellers: yunwu's table, one reseller's table (test_status.GATEWAYS)
+        "success": S,
+        "unknown": U,
     },
     "minimax": {"Preparing": Q, "Queueing": Q, "Processing": R, "Success": S, "Fail": F},
     "vidu": {"created": Q, "queueing": Q, "processing": R, "success": S, "failed": F},

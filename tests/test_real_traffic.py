@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -19,6 +20,7 @@ import vtasks
 from vtasks import TaskStatus
 from vtasks._providers._base import as_percent
 from vtasks._providers.seedance import duration_of
+from vtasks._status import _forget_warnings
 from vtasks.testing import FakeProviders
 
 
@@ -261,3 +263,50 @@ def test_progress_is_none_unless_the_vendor_sends_one(api: Api, provider: str) -
 def test_as_percent(value: object, expected: float | None) -> None:
     """A number, or a numeric string, from 0 to 100; anything else is no progress at all."""
     assert as_percent(value) == expected
+
+
+def test_veo_success_is_succeeded(api: Api) -> None:
+    """yunwu's status table is pending / processing / success / failed (shellus/mj-studio
+    ``docs/api/video-unified-api.md``): ``success`` ends a wait like ``completed``."""
+    added = api.fake.add_task("veo", lifecycle=["pending", "processing", "success"])
+    task = api.client("veo").wait_for_task(added.id, poll_interval=5, timeout=60)
+    assert (task.raw_status, task.status) == ("success", TaskStatus.SUCCEEDED)
+    assert task.video_url == api.fake.get_task("veo", added.id).video_url
+    assert task.finished_at is not None
+
+
+def test_veo_unknown_is_a_known_word(api: Api, caplog: pytest.LogCaptureFixture) -> None:
+    """One reseller's table has ``unknown``: TaskStatus.UNKNOWN from the table, not a warning."""
+    _forget_warnings()  # (a warning is logged once per process: start afresh)
+    added = api.fake.add_task("veo", raw_status="unknown")
+    with caplog.at_level(logging.WARNING, logger="vtasks"):
+        task = api.client("veo").get_task(added.id)
+    assert (task.raw_status, task.status) == ("unknown", TaskStatus.UNKNOWN)
+    assert not task.is_terminal
+    assert not [r for r in caplog.records if r.name == "vtasks"]
+
+
+def test_veo_detail_with_old_errors_does_not_fail_a_completed_task(api: Api) -> None:
+    """Some resellers add ``detail {...}`` (the upstream's payload), with an old
+    ``error_message`` / ``video_generation_error`` even on completed tasks
+    (docs.deepwl.cn's Veo unified-query page: "some channels return a fuller detail")."""
+    added = api.fake.add_task("veo", status="succeeded", quirks=["detail"])
+    task = api.client("veo").get_task(added.id)
+    assert task.raw["detail"]["video_generation_error"]  # the old error is there...
+    assert task.status is TaskStatus.SUCCEEDED  # ...and not read
+    assert (task.error, task.error_code) == (None, None)
+    assert task.video_url == added.video_url
+
+
+def test_veo_grok_seconds(api: Api) -> None:
+    """Grok answers ``status_update_time`` in seconds (docs.octopusx.ai's unified-query pages):
+    read as seconds, not as a date in 1970."""
+    added = api.fake.add_task(
+        "veo",
+        task_id="grok:ea57ae4e-3745-499f-947f-2a7829010d70",
+        status="succeeded",
+        extra={"status_update_time": 1760545899},
+    )
+    task = api.client("veo").get_task(added.id)
+    assert task.id == "grok:ea57ae4e-3745-499f-947f-2a7829010d70"
+    assert task.updated_at == datetime.fromtimestamp(1760545899, tz=UTC)

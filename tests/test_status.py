@@ -62,6 +62,9 @@ DOCUMENTED = {
 GATEWAYS = {
     "ark": {"pending": Q, "processing": R},
     "volc": {"pending": Q, "processing": R},
+    # Veo-format resellers: yunwu's table (shellus/mj-studio docs/api/video-unified-api.md) has
+    # ``success``; one reseller's table has ``unknown`` (an explicit row: no warning).
+    "veo": {"success": S, "unknown": U},
 }
 DEFENSIVE = {
     "ark": {"canceled": C},

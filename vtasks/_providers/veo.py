@@ -61,6 +61,12 @@ FACTS = ProviderFacts(
         StatusRow("video_upsampling_completed", _S, _UNCONFIRMED),
         StatusRow("video_upsampling_failed", _F, _UNCONFIRMED),
         StatusRow("error", _F, _UNCONFIRMED),
+        StatusRow("success", _S, "yunwu's table (shellus/mj-studio docs/api/video-unified-api.md)"),
+        # Listed by one reseller: the reseller itself does not know; an explicit row, so that it is
+        # not reported as a status vtasks has never heard of.
+        StatusRow(
+            "unknown", TaskStatus.UNKNOWN, "one reseller's table: the reseller does not know"
+        ),
         StatusRow("queued", _Q, _DEFENSIVE, defensive=True),
         StatusRow("running", _R, _DEFENSIVE, defensive=True),
         StatusRow("cancelled", TaskStatus.CANCELLED, _DEFENSIVE, defensive=True),

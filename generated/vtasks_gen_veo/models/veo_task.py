@@ -31,6 +31,7 @@ class VeoTask:
     progress: float | int | str | Unset = UNSET
     """ How far the task is, in percent (some resellers only). """
     detail: VeoTaskDetail | Unset = UNSET
+    """ The upstream's own payload (some resellers only); may hold stale errors. """
     error: None | str | Unset | VeoError = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 

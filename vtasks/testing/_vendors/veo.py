@@ -58,6 +58,9 @@ class VeoVendor(Vendor):
         "video_upsampling": "running",
         "video_upsampling_completed": "running",
         "video_upsampling_failed": "failed",
+        # yunwu's table (shellus/mj-studio docs/api/video-unified-api.md) and one reseller's.
+        "success": "succeeded",
+        "unknown": "unknown",
     }
     sequences: ClassVar[Mapping[str, tuple[str, ...]]] = {
         "succeeded": ("pending", "processing", "completed"),
@@ -83,6 +86,8 @@ class VeoVendor(Vendor):
     quirks: ClassVar[Mapping[str, str]] = {
         "progress": 'the task reports progress: the string "0" while queued, 50 while running, '
         "100 once succeeded, 0 when it failed (docs.octopusx.ai unified-query pages)",
+        "detail": "the task carries detail, the upstream's payload, with an old "
+        "video_generation_error / error_message even once completed",
     }
 
     def new_id(self, n: int, created: float, model: str, salt: int) -> str:
@@ -135,6 +140,13 @@ class VeoVendor(Vendor):
         }
         if self.quirk(task, ctx, "progress"):
             obj["progress"] = _PROGRESS.get(phase.status, 0)
+        if self.quirk(task, ctx, "detail"):
+            obj["detail"] = {
+                "status": phase.raw,
+                "video_generation_error": "upstream busy, retrying",
+                "error_message": "upstream busy, retrying",
+                "progress_percent": _PROGRESS.get(phase.status, 0),
+            }
         if phase.status == "failed" and task.error is not None:
             obj["error"] = {k: v for k, v in task.error.items() if v is not None}
         obj.update(task.attrs.get("extra") or {})
