@@ -25,7 +25,7 @@ Q, R, S, F, C, E, U = (
 # Raw values each vendor sends (docs/providers.md) and what they must become. Written out here rather
 # than read from vtasks._status, so that a wrong table fails these tests.
 DOCUMENTED = {
-    # (pending / processing: gateways in front of Ark, see test_status.GATEWAYS)
+    # (pending / processing: gateways in front of Ark, see test_status.SEEN_IN_TRAFFIC)
     "ark": {"queued": Q, "running": R, "succeeded": S, "failed": F, "cancelled": C, "expired": E}
     | {"pending": Q, "processing": R},
     "volc": {"queued": Q, "running": R, "succeeded": S, "failed": F, "cancelled": C, "expired": E}
@@ -44,11 +44,12 @@ DOCUMENTED = {
         "video_upsampling_completed": S,
         "video_upsampling_failed": F,
         "error": F,
-        # seen at resellers: yunwu's table, one reseller's table (test_status.GATEWAYS)
+        # seen at resellers: yunwu's table, one reseller's table (test_status.SEEN_IN_TRAFFIC)
         "success": S,
         "unknown": U,
     },
-    "minimax": {"Preparing": Q, "Queueing": Q, "Processing": R, "Success": S, "Fail": F},
+    "minimax": {"Preparing": Q, "Queueing": Q, "Processing": R, "Success": S, "Fail": F}
+    | {"Failed": F},  # a reseller's spelling (test_status.SEEN_IN_TRAFFIC)
     "vidu": {"created": Q, "queueing": Q, "processing": R, "success": S, "failed": F},
     "aitoearn": {
         "SUBMITTED": Q,

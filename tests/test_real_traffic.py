@@ -310,3 +310,55 @@ def test_veo_grok_seconds(api: Api) -> None:
     task = api.client("veo").get_task(added.id)
     assert task.id == "grok:ea57ae4e-3745-499f-947f-2a7829010d70"
     assert task.updated_at == datetime.fromtimestamp(1760545899, tz=UTC)
+
+
+# ---- minimax ------------------------------------------------------------------------------------
+
+
+def test_minimax_without_base_resp(api: Api) -> None:
+    """``base_resp`` can be missing (live captures): the answer is a success."""
+    added = api.fake.add_task("minimax", status="succeeded", quirks=["no_base_resp"])
+    task = api.client("minimax").get_task(added.id)
+    assert "base_resp" not in task.raw
+    assert task.status is TaskStatus.SUCCEEDED
+    assert task.video_url == added.video_url  # the files answer had none either
+
+
+def test_minimax_base_resp_without_status_msg(api: Api) -> None:
+    """``base_resp`` can lack ``status_msg``: no message, and a failure still has a reason."""
+    ok = api.fake.add_task("minimax", status="succeeded", quirks=["bare_base_resp"])
+    task = api.client("minimax").get_task(ok.id)
+    assert task.raw["base_resp"] == {"status_code": 0}
+    assert task.status is TaskStatus.SUCCEEDED
+    failed = api.fake.add_task(
+        "minimax", status="failed", error={"code": 3001}, quirks=["bare_base_resp"]
+    )
+    task = api.client("minimax").get_task(failed.id)
+    assert task.raw["base_resp"] == {"status_code": 3001}
+    assert (task.status, task.error_code) == (TaskStatus.FAILED, "3001")
+    assert task.error  # vtasks' own "no reason given" message
+
+
+def test_minimax_fail_with_code_3001(api: Api) -> None:
+    """A ``Fail`` can carry code 3001, which is not in MiniMax's published table: the task's
+    error code, not an error of the request."""
+    added = api.fake.add_task(
+        "minimax", status="failed", error={"code": 3001, "message": "generation failed"}
+    )
+    task = api.client("minimax").get_task(added.id)
+    assert (task.status, task.error_code, task.error) == (
+        TaskStatus.FAILED,
+        "3001",
+        "generation failed",
+    )
+
+
+def test_minimax_failed_spelling(api: Api) -> None:
+    """A reseller's doc lists ``Failed`` (YeSongYun/dmxapi.doc): a failed task, its code in
+    ``base_resp`` the task's error rather than an error of the request."""
+    added = api.fake.add_task(
+        "minimax", raw_status="Failed", error={"code": 1027, "message": "output new_sensitive"}
+    )
+    task = api.client("minimax").get_task(added.id)
+    assert (task.raw_status, task.status) == ("Failed", TaskStatus.FAILED)
+    assert task.error_code == "1027"

@@ -177,6 +177,10 @@ def _requests(fake: FakeProviders) -> list[tuple[str, str, str, dict[str, Any]]]
         out.append(
             ("minimax", "/v1/files/retrieve", "/v1/files/retrieve", {"file_id": task.file_id})
         )
+    # a reseller's spelling (YeSongYun/dmxapi.doc), with the task's reason in base_resp
+    failed = fake.add_task("minimax", raw_status="Failed", error={"code": 3001})
+    path = "/v1/query/video_generation"
+    out.append(("minimax", path, path, {"task_id": failed.id}))
     out.append(("minimax", "/v1/query/video_generation", "/v1/query/video_generation", {}))
     for status in STATUSES:
         task = fake.add_task("vidu", status=status, template="hug" if status == "queued" else None)

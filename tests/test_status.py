@@ -56,15 +56,18 @@ DOCUMENTED = {
         "UNKNOWN": U,
     },
 }
-# Sent by gateways in front of Ark: ``pending`` by ctyun (QuantumNous/new-api
+# Seen in real traffic (docs/providers.md): real values, not defensive ones. Sent by gateways in
+# front of Ark: ``pending`` by ctyun (QuantumNous/new-api
 # relay/channel/task/doubao/adaptor_ctyun_test.go), ``processing`` by notoken.pro (LnYo-Cly/ai4j
-# SeedanceVideoServiceTest). Real values, not defensive ones.
-GATEWAYS = {
+# SeedanceVideoServiceTest).
+SEEN_IN_TRAFFIC = {
     "ark": {"pending": Q, "processing": R},
     "volc": {"pending": Q, "processing": R},
     # Veo-format resellers: yunwu's table (shellus/mj-studio docs/api/video-unified-api.md) has
     # ``success``; one reseller's table has ``unknown`` (an explicit row: no warning).
     "veo": {"success": S, "unknown": U},
+    # A reseller's doc lists ``Failed`` (YeSongYun/dmxapi.doc).
+    "minimax": {"Failed": F},
 }
 DEFENSIVE = {
     "ark": {"canceled": C},
@@ -73,7 +76,7 @@ DEFENSIVE = {
 }
 CASES = [
     (provider, raw, status)
-    for table in (DOCUMENTED, GATEWAYS, DEFENSIVE)
+    for table in (DOCUMENTED, SEEN_IN_TRAFFIC, DEFENSIVE)
     for provider, rows in table.items()
     for raw, status in rows.items()
 ]
@@ -211,7 +214,7 @@ def test_status_table_rows() -> None:
         assert all(isinstance(note, str) for _, _, note in rows)
     notes = {raw: note for raw, _, note in status_table_rows("volc")}
     assert "defensive" in notes["canceled"]
-    for gateway in GATEWAYS["volc"]:  # seen in real traffic: a source, not "defensive"
+    for gateway in SEEN_IN_TRAFFIC["volc"]:  # seen in real traffic: a source, not "defensive"
         assert "defensive" not in notes[gateway]
         assert "gateway" in notes[gateway]
     with pytest.raises(ConfigurationError, match="unknown provider"):

@@ -24,7 +24,7 @@ from .._exceptions import (
     ServerError,
 )
 from .._models import Task, TaskStatus
-from .._status import normalize_status
+from .._status import fold, normalize_status
 from .._time import from_unix_seconds
 from ._base import (
     Adapter,
@@ -55,6 +55,7 @@ FACTS = ProviderFacts(
             "Success", TaskStatus.SUCCEEDED, "the video URL needs a second call (files/retrieve)"
         ),
         StatusRow("Fail", TaskStatus.FAILED),
+        StatusRow("Failed", TaskStatus.FAILED, "a reseller's spelling (YeSongYun/dmxapi.doc)"),
     ),
     # base_resp.status_code, sent with HTTP 200 (0 = ok).
     code_rules=(
@@ -78,6 +79,9 @@ FACTS = ProviderFacts(
     timestamps="none in the query; the file's created_at is Unix seconds",
 )
 """What vtasks knows about MiniMax."""
+
+# The spellings of a failed task (folded), whose base_resp carries the task's reason.
+_FAILED = frozenset(fold(row.raw) for row in FACTS.status_rows if row.status is TaskStatus.FAILED)
 
 
 class MinimaxAdapter(Adapter):
@@ -142,10 +146,13 @@ class MinimaxAdapter(Adapter):
     def business_error(self, payload: Any) -> tuple[str, str | None] | None:
         """``base_resp.status_code != 0`` on an answer that is not a failed task.
 
-        A task that failed (``status: Fail``) may carry its reason in ``base_resp`` (e.g. 1027,
-        sensitive output): that is the task's error, kept on the Task, not an error of the request.
+        A task that failed (``status: Fail``, or a reseller's ``Failed``) may carry its reason in
+        ``base_resp`` (e.g. 1027, sensitive output; 3001, not in MiniMax's table): that is the task's
+        error, kept on the Task, not an error of the request. A missing ``base_resp``, or one
+        without ``status_msg``, is read as success / no message.
         """
-        if isinstance(payload, dict) and str(payload.get("status", "")).lower() == "fail":
+        status = payload.get("status") if isinstance(payload, dict) else None
+        if isinstance(status, str) and fold(status) in _FAILED:
             return None
         return self._base_resp(payload)
 

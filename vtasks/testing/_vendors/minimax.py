@@ -63,12 +63,18 @@ class MinimaxVendor(Vendor):
         "Processing": "running",
         "Success": "succeeded",
         "Fail": "failed",
+        "Failed": "failed",  # a reseller's spelling (YeSongYun/dmxapi.doc)
     }
     sequences: ClassVar[Mapping[str, tuple[str, ...]]] = {
         "succeeded": ("Preparing", "Queueing", "Processing", "Success"),
         "failed": ("Preparing", "Queueing", "Processing", "Fail"),
         "cancelled": ("Preparing", "Queueing", "cancelled"),
         "expired": ("Preparing", "Queueing", "expired"),
+    }
+
+    quirks: ClassVar[Mapping[str, str]] = {
+        "no_base_resp": "answers (query and file) carry no base_resp at all",
+        "bare_base_resp": "base_resp carries status_code only, no status_msg",
     }
 
     def new_id(self, n: int, created: float, model: str, salt: int) -> str:
@@ -125,7 +131,7 @@ class MinimaxVendor(Vendor):
         file_id: str = task.attrs["file_id"]
         if view == "file":
             _, _, finished = phase_times(task, index)
-            return {
+            answer: dict[str, Any] = {
                 "file": {
                     "file_id": int(file_id),
                     "bytes": len(VIDEO_MP4),
@@ -134,8 +140,8 @@ class MinimaxVendor(Vendor):
                     "purpose": "video_generation",
                     "download_url": self.file_url(ctx, task, ".mp4"),
                 },
-                "base_resp": _OK,
             }
+            return self._with_base_resp(answer, _OK, task, ctx)
         obj: dict[str, Any] = {"task_id": task.id, "status": phase.raw}
         if phase.status == "succeeded":
             width, height = _SIZES.get(task.attrs.get("resolution") or "1080P", (1920, 1080))
@@ -146,6 +152,17 @@ class MinimaxVendor(Vendor):
         error = task.error
         if phase.status == "failed" and error is not None and str(error.get("code")).isdigit():
             base = _base_resp(int(error["code"]), error.get("message"))
-        obj["base_resp"] = base
+        self._with_base_resp(obj, base, task, ctx)
         obj.update(task.attrs.get("extra") or {})
+        return obj
+
+    def _with_base_resp(
+        self, obj: dict[str, Any], base: dict[str, Any], task: TaskRecord, ctx: Ctx
+    ) -> dict[str, Any]:
+        """``obj`` with its ``base_resp``, in the shape the task's quirks ask for."""
+        if self.quirk(task, ctx, "no_base_resp"):
+            return obj
+        if self.quirk(task, ctx, "bare_base_resp"):
+            base = {"status_code": base["status_code"]}
+        obj["base_resp"] = base
         return obj
