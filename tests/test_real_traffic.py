@@ -11,6 +11,7 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,9 +20,10 @@ from harness import MODES, Api
 import vtasks
 from vtasks import TaskStatus
 from vtasks._providers._base import as_percent
+from vtasks._providers.minimax import usable_url
 from vtasks._providers.seedance import duration_of
 from vtasks._status import _forget_warnings
-from vtasks.testing import FakeProviders
+from vtasks.testing import VIDEO_MP4, FakeProviders
 
 
 @pytest.fixture(params=MODES)
@@ -362,3 +364,198 @@ def test_minimax_failed_spelling(api: Api) -> None:
     task = api.client("minimax").get_task(added.id)
     assert (task.raw_status, task.status) == ("Failed", TaskStatus.FAILED)
     assert task.error_code == "1027"
+
+
+def test_minimax_raw_keeps_the_files_answer(api: Api) -> None:
+    """The files answer (``/v1/files/retrieve``) is kept in the task's raw under ``"file"``."""
+    added = api.fake.add_task("minimax", status="succeeded")
+    task = api.client("minimax").get_task(added.id)
+    assert task.raw["task_id"] == added.id  # the query answer...
+    assert task.raw["file_id"] == added.file_id
+    assert task.raw["file"]["download_url"] == task.video_url  # ...and the file object
+    assert task.raw["file"]["file_id"] == int(added.file_id)
+
+
+def test_minimax_files_answer_file_id_is_not_trusted(api: Api) -> None:
+    """MiniMax's own files example has ``file_id: "${file_id}"``: the query's id stays the id."""
+    added = api.fake.add_task("minimax", status="succeeded", quirks=["file_id_placeholder"])
+    task = api.client("minimax").get_task(added.id)
+    assert task.raw["file"]["file_id"] == "${file_id}"
+    assert task.raw["file_id"] == added.file_id
+    assert task.video_url == added.video_url
+
+
+def _origin_less(url: str) -> str:
+    return url.split("://", 1)[1]
+
+
+@pytest.mark.parametrize(
+    ("quirk", "shown"),
+    [
+        ("download_url_without_scheme", _origin_less),
+        ("download_url_protocol_relative", lambda url: "//" + _origin_less(url)),
+    ],
+)
+def test_minimax_download_url_without_a_scheme_is_https(
+    api: Api, quirk: str, shown: Any, tmp_path: Path
+) -> None:
+    """MiniMax's own files example has a ``download_url`` without a scheme: ``host/path`` and
+    ``//host/path`` are read as https (the simulator only speaks http, so the download fails,
+    cleanly)."""
+    added = api.fake.add_task("minimax", status="succeeded", quirks=[quirk])
+    client = api.client("minimax")
+    task = client.get_task(added.id)
+    assert task.raw["file"]["download_url"] == shown(added.video_url)
+    assert task.video_url == "https://" + _origin_less(added.video_url)
+    with pytest.raises(vtasks.DownloadError) as caught:
+        client.download(task, tmp_path / "v.mp4")
+    assert caught.value.task_id == added.id
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_minimax_unusable_download_url_is_a_clear_error(api: Api, tmp_path: Path) -> None:
+    """A download URL that is no URL at all (``"${download_url}"``) gives no video URL, and a
+    download is a DownloadError naming the task, not a crash."""
+    added = api.fake.add_task("minimax", status="succeeded", quirks=["download_url_placeholder"])
+    client = api.client("minimax")
+    task = client.get_task(added.id)
+    assert task.status is TaskStatus.SUCCEEDED
+    assert task.video_url is None
+    assert task.raw["file"]["download_url"] == "${download_url}"
+    with pytest.raises(vtasks.DownloadError) as caught:
+        client.download(added.id, tmp_path / "v.mp4")
+    assert added.id in str(caught.value)
+    assert api.requests("minimax", "download") == []
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_minimax_zero_bytes_is_not_a_length(api: Api, tmp_path: Path) -> None:
+    """Live captures show ``bytes: 0`` in the files answer: the size comes from the transfer."""
+    added = api.fake.add_task("minimax", status="succeeded", quirks=["zero_bytes"])
+    client = api.client("minimax")
+    task = client.get_task(added.id)
+    assert task.raw["file"]["bytes"] == 0
+    seen: list[tuple[int, int | None]] = []
+    client.download(
+        task, tmp_path / "v.mp4", on_progress=lambda got, total: seen.append((got, total))
+    )
+    assert (tmp_path / "v.mp4").read_bytes() == VIDEO_MP4
+    assert seen[-1] == (len(VIDEO_MP4), len(VIDEO_MP4))
+
+
+# The answers of the primary URL that another host could fix (after the primary's own retries),
+# as a CDN sends them (a plain page, not the API's JSON error body).
+_CDN_PAGE = {"body": b"<Error><Code>NoSuchKey</Code></Error>", "content_type": "application/xml"}
+_HOST_FAILURES = {
+    "404": ("http_error", {"status": 404, **_CDN_PAGE}, 1),
+    "403": ("http_error", {"status": 403, **_CDN_PAGE}, 1),
+    "410": ("http_error", {"status": 410, **_CDN_PAGE}, 1),
+    "503": ("http_error", {"status": 503, **_CDN_PAGE}, 3),
+    "dropped": ("drop", {}, 3),
+    "truncated": ("short_body", {"keep": 0.5}, 3),
+}
+
+
+@pytest.mark.parametrize("failure", list(_HOST_FAILURES))
+def test_minimax_backup_download_url(api: Api, failure: str, tmp_path: Path) -> None:
+    """The files answer can carry ``backup_download_url`` (live captures): a second place to
+    download the same video from, tried once the primary URL has failed for good. The key does
+    not go to the backup's host."""
+    fault, params, attempts = _HOST_FAILURES[failure]
+    added = api.fake.add_task("minimax", status="succeeded", quirks=["backup_download_url"])
+    client = api.client("minimax")
+    task = client.get_task(added.id)
+    backup = task.raw["file"]["backup_download_url"]
+    assert backup.startswith(api.fake.other_origin_url)
+    assert task.video_url == added.video_url  # the primary stays the video URL
+    api.fake.inject("minimax", fault, endpoint="download", count=None, **params)
+    target = tmp_path / "v.mp4"
+    assert client.download(task, target) == target
+    assert target.read_bytes() == VIDEO_MP4
+    assert list(tmp_path.iterdir()) == [target]
+    assert len(api.requests("minimax", "download")) == attempts  # the primary's own retries
+    (hop,) = api.fake.other_origin_requests
+    assert hop.path.endswith(".mp4")
+    assert "authorization" not in hop.headers
+
+
+def test_minimax_backup_not_needed(api: Api, tmp_path: Path) -> None:
+    added = api.fake.add_task("minimax", status="succeeded", quirks=["backup_download_url"])
+    api.client("minimax").download(added.id, tmp_path / "v.mp4")
+    assert (tmp_path / "v.mp4").read_bytes() == VIDEO_MP4
+    assert api.fake.other_origin_requests == []
+
+
+def test_minimax_backup_not_tried_when_another_host_cannot_help(api: Api, tmp_path: Path) -> None:
+    """A 400, or a page served as the video, is the request's or the file's problem."""
+    added = api.fake.add_task("minimax", status="succeeded", quirks=["backup_download_url"])
+    client = api.client("minimax")
+    task = client.get_task(added.id)
+    api.fake.inject("minimax", "http_error", endpoint="download", status=400, **_CDN_PAGE)
+    with pytest.raises(vtasks.DownloadError) as caught:
+        client.download(task, tmp_path / "v.mp4")
+    assert isinstance(caught.value.__cause__, vtasks.InvalidRequestError)
+    assert api.fake.other_origin_requests == []
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_minimax_backup_failing_too(api: Api, tmp_path: Path) -> None:
+    """Both URLs gone: one DownloadError that names the task and says both were tried."""
+    added = api.fake.add_task("minimax", status="succeeded", quirks=["backup_download_url"])
+    client = api.client("minimax")
+    task = client.get_task(added.id)
+    api.fake.remove_task("minimax", added.id)  # both hosts now answer 404
+    with pytest.raises(vtasks.DownloadError) as caught:
+        client.download(task, tmp_path / "v.mp4")
+    assert caught.value.task_id == added.id
+    assert "other URL" in str(caught.value)
+    assert isinstance(caught.value.__cause__, vtasks.NotFoundError)
+    assert len(api.requests("minimax", "download")) == 1
+    assert len(api.fake.other_origin_requests) == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_minimax_backup_saves_a_scheme_less_primary(api: Api, tmp_path: Path) -> None:
+    """A scheme-less primary read as https fails on a host without TLS; the backup still works."""
+    added = api.fake.add_task(
+        "minimax", status="succeeded", quirks=["download_url_without_scheme", "backup_download_url"]
+    )
+    api.client("minimax").download(added.id, tmp_path / "v.mp4")
+    assert (tmp_path / "v.mp4").read_bytes() == VIDEO_MP4
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("https://cdn.example/v.mp4", "https://cdn.example/v.mp4"),
+        ("http://127.0.0.1:8765/v.mp4", "http://127.0.0.1:8765/v.mp4"),
+        ("//cdn.example/v.mp4", "https://cdn.example/v.mp4"),
+        ("cdn.example/v.mp4?x=1", "https://cdn.example/v.mp4?x=1"),
+        ("www.downloadurl.com", "https://www.downloadurl.com"),
+        ("127.0.0.1:8765/v.mp4", "https://127.0.0.1:8765/v.mp4"),
+        ("  https://cdn.example/v.mp4 ", "https://cdn.example/v.mp4"),
+        ("${download_url}", None),
+        ("ftp://cdn.example/v.mp4", None),
+        ("https://", None),
+        ("https://cdn.example:port/v.mp4", None),
+        ("/relative/v.mp4", None),
+        ("cdn example/v.mp4", None),
+        ("", None),
+        (None, None),
+        (42, None),
+    ],
+)
+def test_minimax_usable_url(value: object, expected: str | None) -> None:
+    assert usable_url(value) == expected
+
+
+def test_minimax_unusable_download_url_with_a_backup(api: Api, tmp_path: Path) -> None:
+    """When only the backup is a URL, it is the video URL."""
+    added = api.fake.add_task(
+        "minimax", status="succeeded", quirks=["download_url_placeholder", "backup_download_url"]
+    )
+    client = api.client("minimax")
+    task = client.get_task(added.id)
+    assert task.video_url == task.raw["file"]["backup_download_url"]
+    assert client.download(task, tmp_path / "v.mp4").read_bytes() == VIDEO_MP4
+    assert api.requests("minimax", "download") == []  # the main server never had it

@@ -328,6 +328,14 @@ class Adapter:
         """Merge the answer to :meth:`follow_up` into the task."""
         return task
 
+    def fallback_video_urls(self, task: Task) -> tuple[str, ...]:
+        """Other URLs of the task's video, to download from when its ``video_url`` fails.
+
+        Tried in order, only after the primary URL's own retries are spent and only for failures
+        another host could fix (see :mod:`vtasks._flows.download`). ``()``: none (most vendors).
+        """
+        return ()
+
     def business_error(self, payload: Any) -> tuple[str, str | None] | None:
         """An error sent with HTTP 200 as ``(code, message)``, or ``None`` when the answer is fine."""
         return None
