@@ -559,3 +559,38 @@ def test_minimax_unusable_download_url_with_a_backup(api: Api, tmp_path: Path) -
     assert task.video_url == task.raw["file"]["backup_download_url"]
     assert client.download(task, tmp_path / "v.mp4").read_bytes() == VIDEO_MP4
     assert api.requests("minimax", "download") == []  # the main server never had it
+
+
+# ---- vidu ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("reason", "status", "error"),
+    [
+        ("FieldLacking", 400, vtasks.InvalidRequestError),
+        ("FieldUnwanted", 400, vtasks.InvalidRequestError),
+        ("FieldItemCountOutOfRange", 400, vtasks.InvalidRequestError),
+        ("ImageDownloadFailure", 400, vtasks.InvalidRequestError),
+        ("TaskPromptPolicyViolation", 400, vtasks.InvalidRequestError),
+        ("ImageFormatInvalid", 400, vtasks.InvalidRequestError),
+        ("AuditSubmitIllegal", 400, vtasks.InvalidRequestError),
+        ("ImageCheckFaceFailed", 400, vtasks.InvalidRequestError),
+        ("ImageObjectsUndetected", 400, vtasks.InvalidRequestError),
+        ("NotFound", 404, vtasks.NotFoundError),
+    ],
+)
+def test_vidu_error_codes(api: Api, reason: str, status: int, error: type[vtasks.APIError]) -> None:
+    """The rest of Vidu's error-code page (platform.vidu.com/docs/error-code)."""
+    api.fake.inject("vidu", "business_error", code=reason, status=status)
+    with pytest.raises(error) as caught:
+        api.client("vidu").get_task("123")
+    assert caught.value.code == reason
+
+
+def test_vidu_operation_in_process_is_retried(api: Api) -> None:
+    """``OperationInProcess``: "operation in process, please retry later" (a 400 at Vidu): a
+    RateLimitError, retried like a throttle."""
+    added = api.fake.add_task("vidu", status="running")
+    api.fake.inject("vidu", "business_error", code="OperationInProcess", status=400)
+    assert api.client("vidu").get_task(added.id).id == added.id
+    assert [r.status for r in api.requests("vidu", "get")] == [400, 200]
