@@ -594,3 +594,34 @@ def test_vidu_operation_in_process_is_retried(api: Api) -> None:
     api.fake.inject("vidu", "business_error", code="OperationInProcess", status=400)
     assert api.client("vidu").get_task(added.id).id == added.id
     assert [r.status for r in api.requests("vidu", "get")] == [400, 200]
+
+
+# ---- aitoearn -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("outcome", ["succeeded", "failed"])
+def test_aitoearn_started_at_is_never_the_submission_time(api: Api, outcome: str) -> None:
+    """The server sets ``startedAt`` to the submission time (yikart/AiToEarn
+    ``video.service.ts``): it is no generation start, for any status, so Task.started_at is None."""
+    added = api.fake.add_task("aitoearn", lifecycle=outcome, step_seconds=10)
+    client = api.client("aitoearn")
+    for _ in range(3):  # SUBMITTED, InProgress, then the outcome
+        task = client.get_task(added.id)
+        assert task.raw["startedAt"] == task.raw["submittedAt"]
+        assert task.started_at is None
+        assert task.created_at is not None
+        api.fake.clock.advance(10)
+    assert task.is_terminal
+    assert task.finished_at is not None
+
+
+def test_aitoearn_failed_error_has_no_code(api: Api) -> None:
+    """A failed task's ``error`` has a message and no code (yikart/AiToEarn): error_code None."""
+    added = api.fake.add_task("aitoearn", status="failed", error="upstream refused the prompt")
+    task = api.client("aitoearn").get_task(added.id)
+    assert task.raw["error"] == {"message": "upstream refused the prompt"}
+    assert (task.status, task.error, task.error_code) == (
+        TaskStatus.FAILED,
+        "upstream refused the prompt",
+        None,
+    )
