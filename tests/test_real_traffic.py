@@ -625,3 +625,31 @@ def test_aitoearn_failed_error_has_no_code(api: Api) -> None:
         "upstream refused the prompt",
         None,
     )
+
+
+def test_aitoearn_default_polling_follows_its_upstream_lag(api: Api) -> None:
+    """AiToEarn polls its own upstreams every 30 s, so its statuses lag by up to 30 s: by default
+    vtasks polls it no faster. A caller's poll_interval (or poll_schedule) still wins."""
+    added = api.fake.add_task("aitoearn", lifecycle="succeeded", step_seconds=20)
+    task = api.client("aitoearn").wait_for_task(added.id)
+    assert task.status is TaskStatus.SUCCEEDED
+    assert api.clock.sleeps == [30.0, 30.0]  # SUBMITTED at 0 s, InProgress at 30 s, done at 60 s
+    api.clock.sleeps.clear()
+    many = [api.fake.add_task("aitoearn", lifecycle="succeeded", step_seconds=20).id for _ in "ab"]
+    assert len(api.client("aitoearn").wait_for_tasks(many)) == 2
+    assert set(api.clock.sleeps) == {30.0}
+    api.clock.sleeps.clear()
+    again = api.fake.add_task("aitoearn", lifecycle="succeeded", step_seconds=20)
+    api.client("aitoearn").wait_for_task(again.id, poll_interval=5)
+    assert set(api.clock.sleeps) == {5.0}
+    api.clock.sleeps.clear()
+    schedule = vtasks.PollSchedule(initial=2.0, factor=1.0, maximum=2.0, jitter=0.0)
+    other = api.fake.add_task("aitoearn", lifecycle="succeeded", step_seconds=20)
+    api.client("aitoearn", poll_schedule=schedule).wait_for_task(other.id)
+    assert set(api.clock.sleeps) == {2.0}
+
+
+def test_other_providers_keep_the_growing_schedule(api: Api) -> None:
+    added = api.fake.add_task("ark", lifecycle="succeeded", step_seconds=20)
+    api.client("ark").wait_for_task(added.id)
+    assert api.clock.sleeps[0] <= 1.2  # about 1 s, then growing

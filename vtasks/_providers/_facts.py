@@ -133,6 +133,9 @@ class ProviderFacts:
         numbered_pages: Whether list pages are addressed by number (else by an opaque token).
         id_filter_max: How many ids one list request may filter on (0: no id filter).
         server_time_filter: Whether the server filters on creation time (else vtasks does).
+        min_poll_interval: Seconds within which the vendor's statuses do not change (it polls its
+            own upstreams that often): a wait on the client's default schedule polls no faster.
+            ``0``: no such floor.
     """
 
     name: str
@@ -156,6 +159,7 @@ class ProviderFacts:
     numbered_pages: bool = True
     id_filter_max: int = 0
     server_time_filter: bool = False
+    min_poll_interval: float = 0.0
 
     @property
     def supports_list(self) -> bool:

@@ -82,6 +82,9 @@ FACTS = ProviderFacts(
     # pageSize 1-1000 (default 10): the largest page, fewest round trips over long histories.
     max_page_size=1000,
     default_page_size=1000,
+    # The server polls its upstreams every 30 s, so a status lags by up to 30 s: polling faster
+    # buys nothing but requests.
+    min_poll_interval=30.0,
 )
 """What vtasks knows about AiToEarn."""
 
