@@ -7,7 +7,9 @@ both, over each provider's generated package. A change to the shared schema is m
 
 Timestamps are integer Unix seconds. Lists are page-numbered with a ``total``; ``filter.task_ids``
 (repeated key) and ``filter.status`` (one value) filter on the server. Only the last 7 days can be
-listed; result URLs are deleted after 24 h; a cancelled task stays queryable for 24 h, then is a 404.
+listed; result URLs are deleted after 24 h (14 days at some BytePlus resellers); a cancelled task
+stays queryable for 24 h, then is a 404. Gateways in front of Ark answer ``pending`` / ``processing``
+for queued / running; a task created with ``frames`` reports them instead of ``duration``.
 """
 
 from __future__ import annotations

@@ -7,7 +7,8 @@ strings. The list filters on ids, states and a creation window on the server.
 
 Quirks: pages count from 0; an empty ``next_page_token`` ends a listing; the vendor's own page
 prints the paging parameters as ``paper.*``, a typo (every other Vidu API uses ``pager.*``);
-creation URLs are valid for 24 h. China has its own host, ``https://api.vidu.cn``.
+creation URLs are valid for 24 h (one version of the query page says one hour). China has its own
+host, ``https://api.vidu.cn``.
 """
 
 from __future__ import annotations
