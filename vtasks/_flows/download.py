@@ -45,8 +45,9 @@ __all__ = ["another_host_may_help", "download_flow"]
 
 logger = logging.getLogger("vtasks")
 
-# HTTP statuses of a download that another host of the same video may not give: the file is
-# missing, refused or gone here (a CDN node's own state), or the host is failing.
+# Download answers that say more about this host than about the video: the file is refused,
+# missing or gone here (a CDN node's own state), so another host of the same video may well serve
+# it. A 5xx (the host failing) counts too; a 400 or 401 is the request's own problem.
 _HOST_STATUSES = frozenset({403, 404, 410})
 
 

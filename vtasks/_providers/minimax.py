@@ -88,7 +88,8 @@ FACTS = ProviderFacts(
 )
 """What vtasks knows about MiniMax."""
 
-# A host name (or IPv4 address) as a URL may carry it; a bracketed IPv6 address is checked apart.
+# A DNS name or a dotted IPv4 address: labels of letters and digits with inner hyphens. (A
+# bracketed IPv6 address is let through apart.) "${download_url}" and "cdn example" are not hosts.
 _HOST = re.compile(
     r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*"
 )
@@ -98,9 +99,9 @@ def usable_url(value: object) -> str | None:
     """A files answer's download URL as an absolute http(s) URL, or ``None`` when it is none.
 
     MiniMax's own example has a ``download_url`` without a scheme: ``//host/path`` and
-    ``host/path`` are read as https (the scheme MiniMax's CDN serves). Anything else that is not
-    an http(s) URL with a host (``"${download_url}"``, ``ftp://...``, a bad port) is unusable:
-    ``None``, so that no caller is handed it as a video URL.
+    ``host/path`` are read as https (the scheme of every MiniMax download URL seen). Anything
+    that is not an http(s) URL with a host (``"${download_url}"``, ``ftp://...``, a bad port) is
+    unusable: ``None``, so that no caller is handed it as a video URL.
     """
     if not isinstance(value, str):
         return None
