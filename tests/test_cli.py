@@ -140,6 +140,20 @@ def test_get_json_is_the_task_dict(
     assert line["status"] == "failed"
 
 
+def test_get_shows_the_vendors_progress(fake: FakeProviders, env: dict[str, str]) -> None:
+    """A Veo reseller's ``progress`` is a percentage on the card and a number in ``--json``."""
+    task = fake.add_task("veo", status="running", quirks=["progress"])
+    card = vtasks_cli("get", "veo", task.id, env=env)
+    assert card.returncode == 0, card.stderr
+    fields = dict(line.split(None, 1) for line in card.stdout.splitlines())
+    assert fields["progress"] == "50%"
+    (line,) = json_lines(vtasks_cli("get", "veo", task.id, "--json", env=env).stdout)
+    assert line["progress"] == 50.0
+    other = fake.add_task("ark", status="running")
+    (line,) = json_lines(vtasks_cli("get", "ark", other.id, "--json", env=env).stdout)
+    assert line["progress"] is None
+
+
 def test_get_unknown_id_is_one_line_exit_1(env: dict[str, str]) -> None:
     result = vtasks_cli("get", "ark", "cgt-nope", env=env)
     line = assert_clean_error(result, 1)

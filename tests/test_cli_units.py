@@ -155,3 +155,14 @@ def test_scrub_removes_keys_from_the_environment(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv("VTASKS_ARK_API_KEY", "sk-abcdef123456")
     assert scrub("echoed sk-abcdef123456 back", "ark") == "echoed *** back"
     assert scrub("nothing here", None) == "nothing here"
+
+
+def test_wait_progress_shows_the_vendors_percentage() -> None:
+    stream = io.StringIO()
+    ticks = iter([0.0, 1.0, 2.0, 3.0])
+    progress = WaitProgress(
+        StatusLine(stream, tty=False), Style(False), "veo t1", clock=lambda: next(ticks)
+    )
+    with progress:
+        progress(Task(provider="veo", id="t1", status=TaskStatus.RUNNING, progress=12.5))
+    assert stream.getvalue().splitlines() == ["veo t1: running 12.5%, 1.0 s elapsed, 1 poll"]

@@ -80,6 +80,19 @@ CODES = [
     ("vidu", "SystemThrottling", Rate),
     ("vidu", "Canceled", Srv),
     ("vidu", "InternalServiceFailure", Srv),
+    # ...and the rest of Vidu's error-code page (platform.vidu.com/docs/error-code, platform.vidu.cn)
+    ("vidu", "FieldLacking", Inv),
+    ("vidu", "FieldUnwanted", Inv),
+    ("vidu", "FieldItemCountOutOfRange", Inv),
+    ("vidu", "ImageDownloadFailure", Inv),
+    ("vidu", "OperationInProcess", Rate),  # "operation in process, please retry later"
+    ("vidu", "TaskPromptPolicyViolation", Inv),
+    ("vidu", "ImageFormatInvalid", Inv),
+    ("vidu", "AuditSubmitIllegal", Inv),
+    ("vidu", "ImageCheckBodyJointsFailed", Inv),  # ImageCheck*
+    ("vidu", "ImageCheckFaceFailed", Inv),
+    ("vidu", "ImageObjectsUndetected", Inv),
+    ("vidu", "NotFound", NotF),
     # Ark error.code (and the volc reseller passing them through)
     ("ark", "MissingParameter", Inv),
     ("ark", "InvalidParameter", Inv),

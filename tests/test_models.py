@@ -35,6 +35,7 @@ DESIGN_FIELDS = [
     "height",
     "duration",
     "fps",
+    "progress",
     "raw",
 ]
 
@@ -237,6 +238,7 @@ texts = st.none() | st.text(max_size=30)
         height=st.none() | st.integers(0, 10_000),
         duration=st.none() | st.floats(0, 1e6),
         fps=st.none() | st.floats(0, 240),
+        progress=st.none() | st.floats(0, 100),
     )
 )
 def test_to_dict_round_trip_property(task: Task) -> None:

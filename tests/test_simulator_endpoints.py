@@ -433,3 +433,56 @@ def test_get_remove_and_clear_tasks(fake: FakeProviders, http: httpx.Client) -> 
     fake.add_tasks("veo", 3)
     fake.clear_tasks("veo")
     assert fake.task_count("veo") == 0
+
+
+# ---- real-traffic shapes ("quirks") ---------------------------------------------------------------
+
+
+def test_quirks_are_named_per_vendor_and_checked(fake: FakeProviders) -> None:
+    """Shapes seen in real traffic are opt-in, per task or per simulator, and names are checked."""
+    from vtasks.testing import QUIRKS
+
+    assert set(QUIRKS) == set(fake.providers)
+    assert all(
+        isinstance(text, str) and text for names in QUIRKS.values() for text in names.values()
+    )
+    with pytest.raises(ValueError, match="no quirk 'nonsense'"):
+        fake.add_task("ark", quirks=["nonsense"])
+    with pytest.raises(ValueError, match="no quirk"):
+        FakeProviders(quirks={"veo": ["nonsense"]})
+    with pytest.raises(ValueError, match="unknown provider"):
+        FakeProviders(quirks={"runway": []})
+    with pytest.raises(ValueError, match="whole simulator"):
+        fake.add_task("ark", quirks=["page_echo"])  # a listing's shape, not a task's
+
+
+def test_ark_page_echo_quirk() -> None:
+    with FakeProviders(quirks={"ark": ["page_echo"]}) as fake:
+        fake.add_tasks("ark", 3)
+        r = httpx.get(
+            f"{fake.base_url}/api/v3/contents/generations/tasks",
+            params={"page_num": 2, "page_size": 2},
+            headers=auth(fake, "ark"),
+        )
+        body = r.json()
+        assert (body["page_num"], body["page_size"], body["total"]) == (2, 2, 3)
+        assert len(body["items"]) == 1
+
+
+def test_ark_newer_fields_quirk_serves_the_audio_track(
+    fake: FakeProviders, http: httpx.Client
+) -> None:
+    task = fake.add_task("ark", status="succeeded", quirks=["newer_fields"])
+    body = http.get(
+        f"/api/v3/contents/generations/tasks/{task.id}", headers=auth(fake, "ark")
+    ).json()
+    audio = httpx.get(body["content"]["audio_url"])
+    assert audio.status_code == 200
+    assert audio.headers["content-type"] == "audio/mpeg"
+    assert audio.content[:2] == b"\xff\xfb"
+    queued = fake.add_task("ark", status="queued", quirks=["newer_fields"])
+    body = http.get(
+        f"/api/v3/contents/generations/tasks/{queued.id}", headers=auth(fake, "ark")
+    ).json()
+    assert body["generate_audio"] is True
+    assert "content" not in body

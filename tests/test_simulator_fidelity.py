@@ -1,4 +1,9 @@
-"""Fidelity: the official Ark SDK reads the simulator, and every answer matches the curated specs."""
+"""Fidelity: the official Ark SDK reads the simulator, and every answer matches the curated specs.
+
+The specs are checked strictly here: an object schema that does not say otherwise takes no fields
+beyond those it declares, so every field the simulator sends (in its default shapes and in each
+real-traffic shape, :data:`vtasks.testing.QUIRKS`) must be known to the curated spec.
+"""
 
 import pathlib
 from collections.abc import Iterator
@@ -9,7 +14,7 @@ import pytest
 import yaml
 from openapi_schema_validator import OAS31Validator
 
-from vtasks.testing import STATUSES, FakeProviders
+from vtasks.testing import QUIRKS, STATUSES, FakeProviders
 
 SPECS = pathlib.Path(__file__).resolve().parent.parent / "specs"
 
@@ -90,8 +95,25 @@ def _inline(node: Any, here: pathlib.Path, cache: dict[pathlib.Path, Any]) -> An
     return {key: _inline(value, here, cache) for key, value in node.items()}
 
 
+def _strict(node: Any) -> Any:
+    """``node`` with ``additionalProperties: false`` wherever an object schema leaves it open.
+
+    OpenAPI objects take any extra field by default, so a field the spec has never heard of would
+    pass; closed, the answer must use declared fields only (``detail`` and other deliberately open
+    objects say ``additionalProperties: true`` and stay open).
+    """
+    if isinstance(node, list):
+        return [_strict(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {key: _strict(value) for key, value in node.items()}
+    if "properties" in out and "additionalProperties" not in out:
+        out["additionalProperties"] = False
+    return out
+
+
 class Specs:
-    """The response schemas of every provider's curated spec, refs inlined."""
+    """The response schemas of every provider's curated spec, refs inlined (and closed)."""
 
     def __init__(self) -> None:
         self._cache: dict[pathlib.Path, Any] = {}
@@ -103,7 +125,7 @@ class Specs:
         response = responses.get(str(status)) or responses.get("default")
         assert response is not None, f"{provider} {path}: no response for HTTP {status}"
         response = _inline(response, spec_path, self._cache)
-        schema: dict[str, Any] = response["content"]["application/json"]["schema"]
+        schema: dict[str, Any] = _strict(response["content"]["application/json"]["schema"])
         return schema
 
 
@@ -136,6 +158,8 @@ def _requests(fake: FakeProviders) -> list[tuple[str, str, str, dict[str, Any]]]
         prefix = "/api/v3" if provider == "ark" else "/volc/v1"
         base = f"{prefix}/contents/generations/tasks"
         ids = [fake.add_task(provider, status=s).id for s in STATUSES]
+        # a numeric error code, as gateways send it (LnYo-Cly/ai4j SeedanceVideoServiceTest)
+        ids.append(fake.add_task(provider, status="failed", error={"code": 400}).id)
         out += [(provider, base + "/{id}", f"{base}/{i}", {}) for i in [*ids, "cgt-none"]]
         out += [
             (provider, base, base, {"page_size": 100}),
@@ -153,6 +177,10 @@ def _requests(fake: FakeProviders) -> list[tuple[str, str, str, dict[str, Any]]]
         out.append(
             ("minimax", "/v1/files/retrieve", "/v1/files/retrieve", {"file_id": task.file_id})
         )
+    # a reseller's spelling (YeSongYun/dmxapi.doc), with the task's reason in base_resp
+    failed = fake.add_task("minimax", raw_status="Failed", error={"code": 3001})
+    path = "/v1/query/video_generation"
+    out.append(("minimax", path, path, {"task_id": failed.id}))
     out.append(("minimax", "/v1/query/video_generation", "/v1/query/video_generation", {}))
     for status in STATUSES:
         task = fake.add_task("vidu", status=status, template="hug" if status == "queued" else None)
@@ -195,6 +223,28 @@ def test_every_answer_matches_the_curated_spec(
             assert not errors, f"{provider} {url} {query} -> {r.status_code}: {errors}\n{r.text}"
             checked += 1
     assert checked > 100
+
+
+@pytest.mark.parametrize(
+    ("provider", "quirk"),
+    [(provider, name) for provider, names in QUIRKS.items() for name in names],
+)
+def test_real_traffic_shapes_are_known_to_the_spec(specs: Specs, provider: str, quirk: str) -> None:
+    """Each shape seen in real traffic (docs/providers.md, "Seen in real traffic") is in the spec."""
+    with (
+        FakeProviders(quirks={provider: [quirk]}) as fake,
+        httpx.Client(base_url=fake.base_url, timeout=5.0) as http,
+    ):
+        checked = 0
+        for owner, spec_path, url, query in _requests(fake):
+            if owner != provider:
+                continue
+            r = http.get(url, params=query, headers=_auth(fake, provider))
+            schema = specs.schema(provider, spec_path, r.status_code)
+            errors = [e.message for e in OAS31Validator(schema).iter_errors(r.json())]
+            assert not errors, f"{quirk}: {url} {query} -> {r.status_code}: {errors}\n{r.text}"
+            checked += 1
+    assert checked
 
 
 @pytest.mark.parametrize(

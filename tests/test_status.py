@@ -55,14 +55,27 @@ DOCUMENTED = {
         "UNKNOWN": U,
     },
 }
-DEFENSIVE = {
+# Seen in real traffic (docs/providers.md): real values, not defensive ones. Sent by gateways in
+# front of Ark: ``pending`` by ctyun (QuantumNous/new-api
+# relay/channel/task/doubao/adaptor_ctyun_test.go), ``processing`` by notoken.pro (LnYo-Cly/ai4j
+# SeedanceVideoServiceTest).
+SEEN_IN_TRAFFIC = {
     "ark": {"pending": Q, "processing": R},
     "volc": {"pending": Q, "processing": R},
+    # Veo-format resellers: yunwu's table (shellus/mj-studio docs/api/video-unified-api.md) has
+    # ``success``; one reseller's table has ``unknown`` (an explicit row: no warning).
+    "veo": {"success": S, "unknown": U},
+    # A reseller's doc lists ``Failed`` (YeSongYun/dmxapi.doc).
+    "minimax": {"Failed": F},
+}
+DEFENSIVE = {
+    "ark": {"canceled": C},
+    "volc": {"canceled": C},
     "veo": {"queued": Q},
 }
 CASES = [
     (provider, raw, status)
-    for table in (DOCUMENTED, DEFENSIVE)
+    for table in (DOCUMENTED, SEEN_IN_TRAFFIC, DEFENSIVE)
     for provider, rows in table.items()
     for raw, status in rows.items()
 ]
@@ -158,15 +171,19 @@ def test_status_table_rows() -> None:
         rows = status_table_rows(provider)
         assert {raw: status for raw, status, _ in rows} == dict(table)
         assert all(isinstance(note, str) for _, _, note in rows)
-    defensive = {raw: note for raw, _, note in status_table_rows("volc")}
-    assert "defensive" in defensive["pending"]
+    notes = {raw: note for raw, _, note in status_table_rows("volc")}
+    assert "defensive" in notes["canceled"]
+    for gateway in SEEN_IN_TRAFFIC["volc"]:  # seen in real traffic: a source, not "defensive"
+        assert "defensive" not in notes[gateway]
+        assert "gateway" in notes[gateway]
     with pytest.raises(ConfigurationError, match="unknown provider"):
         status_table_rows("runway")
 
 
 def test_raw_statuses_for() -> None:
-    assert raw_statuses_for("volc", Q) == ("queued",)
-    assert raw_statuses_for("volc", Q, include_defensive=True) == ("queued", "pending")
+    assert raw_statuses_for("volc", Q) == ("queued", "pending")
+    assert raw_statuses_for("volc", C) == ("cancelled",)
+    assert raw_statuses_for("volc", C, include_defensive=True) == ("cancelled", "canceled")
     assert raw_statuses_for("vidu", Q) == ("created", "queueing")
     assert raw_statuses_for("aitoearn", R) == ("InProgress", "IN_PROGRESS")
     assert raw_statuses_for("vidu", C) == ()

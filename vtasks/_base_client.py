@@ -46,7 +46,13 @@ if TYPE_CHECKING:
     from ._lifecycle import CancelResult
     from ._models import Task, TaskStatus
 
-__all__ = ["DEFAULT_TIMEOUT", "NOT_GIVEN", "BaseClient", "shared_ssl_context"]
+__all__ = [
+    "DEFAULT_TIMEOUT",
+    "NOT_GIVEN",
+    "BaseClient",
+    "default_poll_schedule",
+    "shared_ssl_context",
+]
 
 DEFAULT_TIMEOUT = 30.0
 #: The default cap on an API answer, decoded (``max_response_bytes``): a 500-task page is ~1 MB.
@@ -119,9 +125,9 @@ class BaseClient(Generic[HttpT, TasksT]):
         self.retry_policy = retry_policy or RetryPolicy(
             max_retries=check_count("max_retries", max_retries, minimum=0, maximum=MAX_RETRIES)
         )
-        self.poll_schedule = poll_schedule or PollSchedule()
-        self.clock: Clock = clock or SystemClock()
         self._adapter: Adapter = get_adapter(self.provider)
+        self.poll_schedule = poll_schedule or default_poll_schedule(self._adapter)
+        self.clock: Clock = clock or SystemClock()
         # The key is kept only in this header value and in the scrubber; it is never logged or
         # shown (see __repr__).
         key = check_key_length(resolve_api_key(self.provider, api_key))
@@ -343,6 +349,19 @@ class BaseClient(Generic[HttpT, TasksT]):
             overwrite=bool(overwrite),
             progress=on_progress is not None,
         )
+
+
+def default_poll_schedule(adapter: Adapter) -> PollSchedule:
+    """The poll schedule of a client given no ``poll_schedule``.
+
+    Growing intervals, unless the vendor's statuses change only every so often
+    (``facts.min_poll_interval``: AiToEarn's 30 s): then that period, fixed. A caller's
+    ``poll_interval`` or ``poll_schedule`` is used as given.
+    """
+    every = adapter.facts.min_poll_interval
+    if every > 0:
+        return PollSchedule(initial=every, factor=1.0, maximum=every, jitter=0.0)
+    return PollSchedule()
 
 
 def exchange_limit(timeout: httpx.Timeout) -> float | None:

@@ -58,7 +58,9 @@ class Client(BaseClient[httpx.Client, Generator[Task, None, None]]):
         http_client: Your own ``httpx.Client`` (proxies, limits, transports); it is used as is,
             with auth added per request, and is not closed by :meth:`close`.
         retry_policy: Full control of retries (overrides ``max_retries``).
-        poll_schedule: The intervals of :meth:`wait_for_task` when no ``poll_interval`` is given.
+        poll_schedule: The intervals of :meth:`wait_for_task` when no ``poll_interval`` is given
+            (default: growing from about 1 s to 15 s; for a vendor whose statuses change only every
+            so often, that period: AiToEarn's 30 s).
         max_concurrency: Requests in flight at once when a call needs several (list windows,
             batches).
         clock: Where time is read and slept (tests inject a fake one).
@@ -140,8 +142,8 @@ class Client(BaseClient[httpx.Client, Generator[Task, None, None]]):
         Args:
             task_id: The task.
             timeout: Seconds to wait in all (``None``: no limit).
-            poll_interval: Seconds between polls (positive); ``None``: growing intervals (about 1 s
-                to 15 s).
+            poll_interval: Seconds between polls (positive); ``None``: the client's
+                ``poll_schedule`` (growing intervals, about 1 s to 15 s; AiToEarn: 30 s).
             on_poll: Called with every state seen (progress displays).
 
         Raises:

@@ -122,6 +122,8 @@ class Task:
         height: Video height in pixels.
         duration: Video length in seconds.
         fps: Frames per second.
+        progress: How far the vendor says the task is, a percentage from 0 to 100; only when it
+            sends a number (or a numeric string) in that range, else ``None`` (never estimated).
         raw: The provider's task payload as received (not copied, not part of equality,
             hash, ``repr`` or :meth:`to_dict`).
     """
@@ -145,6 +147,7 @@ class Task:
     height: int | None = None
     duration: float | None = None
     fps: float | None = None
+    progress: float | None = None
     # A fresh dict, not a shared read-only mapping: MappingProxyType does not pickle,
     # and a plain dict serializes with json like any payload.
     raw: Mapping[str, Any] = attrs.field(factory=dict, eq=False)

@@ -352,7 +352,12 @@ def print_task_card(task: Task, *, out: IO[str], style: Style) -> None:
     for key, value in shown:
         if key == "video_urls" and value == [task.video_url]:
             continue  # the same single URL as video_url
-        text = "\n".join(value) if key == "video_urls" else str(value)
+        if key == "video_urls":
+            text = "\n".join(value)
+        elif key == "progress":
+            text = f"{value:g}%"  # a percentage: "50%", "12.5%"
+        else:
+            text = str(value)
         # A vendor's line breaks stay line breaks (aligned below); every other control is escaped.
         text = terminal_text(text, encoding, newlines=True)
         if key == "status":

@@ -139,9 +139,12 @@ class WaitProgress:
         status = self._style.status(task.status.value, task.status.value)
         raw = task.raw_status
         raw = f" ({self._line.safe(raw)})" if raw and raw != task.status else ""
+        # The vendor's own percentage, when it sends one (never estimated).
+        done = f" {task.progress:g}%" if task.progress is not None else ""
         polls = "poll" if self._polls == 1 else "polls"
         return (
-            f"{self._label}: {status}{raw}, {_seconds(self.elapsed)} elapsed, {self._polls} {polls}"
+            f"{self._label}: {status}{raw}{done}, {_seconds(self.elapsed)} elapsed,"
+            f" {self._polls} {polls}"
         )
 
     def _tick(self) -> None:

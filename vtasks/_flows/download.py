@@ -3,10 +3,17 @@
 The transfer streams into a hidden temporary file beside the target (:mod:`vtasks._download`) and
 is moved into place only when complete. Transient failures are retried like any request; the
 final error is a :class:`DownloadError` whatever the cause (chained).
+
+When the task's video URL fails for good (its retries spent) in a way another host could fix (HTTP
+403 / 404 / 410 / 5xx, no connection, a transfer that broke off), the provider's other URLs of the
+same video are tried in turn (:meth:`Adapter.fallback_video_urls`: MiniMax's
+``backup_download_url``). Each attempt writes a fresh temporary file, so the target is still whole or
+absent; the key goes only to the configured origin, as on every request (:class:`Exchange`).
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import zlib
 from typing import TYPE_CHECKING
@@ -16,7 +23,14 @@ import httpx
 from .. import _download as dl
 from .._answers import describe_non_json
 from .._decoding import Truncated
-from .._exceptions import DownloadError, ResponseError, VTasksError
+from .._exceptions import (
+    APIConnectionError,
+    APIError,
+    DownloadError,
+    DownloadExistsError,
+    ResponseError,
+    VTasksError,
+)
 from .._models import Task
 from .._providers._base import Request
 from .._retry import parse_retry_after
@@ -27,14 +41,43 @@ from .steps import Flow, Progress, Read, Sleep
 if TYPE_CHECKING:
     from pathlib import Path
 
-__all__ = ["download_flow"]
+__all__ = ["another_host_may_help", "download_flow"]
+
+logger = logging.getLogger("vtasks")
+
+# Download answers that say more about this host than about the video: the file is refused,
+# missing or gone here (a CDN node's own state), so another host of the same video may well serve
+# it. A 5xx (the host failing) counts too; a 400 or 401 is the request's own problem.
+_HOST_STATUSES = frozenset({403, 404, 410})
 
 
-def download_request(task: Task) -> Request:
+def download_request(task: Task, url: str | None = None) -> Request:
     """The request for a task's video (its URL is absolute, often on another origin)."""
     return Request(
-        endpoint="download", method="GET", path="", task_ids=(task.id,), url=dl.video_url_of(task)
+        endpoint="download",
+        method="GET",
+        path="",
+        task_ids=(task.id,),
+        url=url if url is not None else dl.video_url_of(task),
     )
+
+
+def another_host_may_help(error: DownloadError) -> bool:
+    """Whether a failed download (its retries spent) may succeed from another URL of the video.
+
+    Yes for HTTP 403 / 404 / 410 / 5xx, a connection that failed or timed out, and a transfer that
+    broke off; no for everything else (a 400 or 401, a page served as the video, the target file).
+    """
+    if isinstance(error, DownloadExistsError):
+        return False
+    cause = error.__cause__
+    if error.expected_bytes is not None or isinstance(cause, Truncated | zlib.error):
+        return True  # the transfer broke off
+    if isinstance(cause, APIConnectionError):
+        return True
+    if isinstance(cause, APIError) and cause.status_code is not None:
+        return cause.status_code in _HOST_STATUSES or cause.status_code >= 500
+    return False
 
 
 def download_flow(
@@ -45,14 +88,78 @@ def download_flow(
     overwrite: bool,
     progress: bool,
 ) -> Flow[Path]:
-    """Download a task's video to ``path``; :class:`Progress` steps as bytes arrive if asked."""
+    """Download a task's video to ``path``; :class:`Progress` steps as bytes arrive if asked.
+
+    The video URL first, then the provider's other URLs of the same video while a failure is one
+    another host could fix (:func:`another_host_may_help`); progress starts again from 0 on each.
+    ``RetryPolicy.total_timeout`` bounds the whole call.
+    """
     if isinstance(task_or_id, Task):
         task = task_or_id
     else:
         task = yield from get_task_flow(exchange.adapter, task_or_id)
-    request = download_request(task)
+    requests = [download_request(task)]
     target = dl.prepare_target(path, overwrite=overwrite, task=task)
+    requests += [download_request(task, url) for url in exchange.adapter.fallback_video_urls(task)]
     started = exchange.clock.now()
+    failed: list[DownloadError] = []
+    for request in requests:
+        try:
+            return (
+                yield from _download_from(
+                    exchange,
+                    request,
+                    target,
+                    started,
+                    overwrite=overwrite,
+                    task=task,
+                    progress=progress,
+                )
+            )
+        except DownloadError as exc:
+            failed.append(exc)
+            end = call_end(exchange, started, None)
+            if not another_host_may_help(exc) or (end is not None and exchange.clock.now() >= end):
+                break
+            if len(failed) < len(requests):
+                logger.debug(
+                    "%s download of task %s: trying another URL of the video after: %s",
+                    exchange.provider,
+                    task.id,
+                    exc,
+                )
+    raise _gave_up(failed, task)
+
+
+def _gave_up(failed: list[DownloadError], task: Task) -> DownloadError:
+    """The error a download ends with: the last one, saying so when other URLs failed first."""
+    last = failed[-1]
+    if len(failed) == 1:
+        return last
+    others = "; ".join(str(error.message) for error in failed[:-1])
+    error = DownloadError(
+        f"{last.message} (the video's other URL failed first: {others})",
+        path=last.path,
+        expected_bytes=last.expected_bytes,
+        received_bytes=last.received_bytes,
+        task_id=task.id,
+        provider=task.provider,
+    )
+    error.__cause__ = last.__cause__
+    return error
+
+
+def _download_from(
+    exchange: Exchange,
+    request: Request,
+    target: Path,
+    started: float,
+    *,
+    overwrite: bool,
+    task: Task,
+    progress: bool,
+) -> Flow[Path]:
+    """Download from one URL, retrying transient failures; a DownloadError once retries are spent."""
     attempt = 0
     while True:
         answered: list[httpx.Response] = []  # the answer of this attempt, for its Retry-After

@@ -14,6 +14,7 @@ checked here, and a failure is a :class:`ResponseError` that keeps the answer. `
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -34,6 +35,7 @@ __all__ = [
     "Request",
     "as_float",
     "as_int",
+    "as_percent",
     "as_text",
     "expect_id",
     "expect_items",
@@ -183,6 +185,28 @@ def as_float(value: object) -> float | None:
     return None
 
 
+# A percentage written as text: digits, an optional fraction; no sign, exponent, "%" or "_".
+_PERCENT_TEXT = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+
+
+def as_percent(value: object) -> float | None:
+    """A vendor's progress as a percentage from 0 to 100, or ``None``.
+
+    A number (``42``, ``42.5``) or a numeric string (``"0"``, ``" 42.5 "``) within 0..100 is
+    taken; anything else (``"50%"``, ``-1``, ``101``, ``true``, ``"1e1"``) is no progress at
+    all rather than a guess.
+    """
+    if isinstance(value, str):
+        text = value.strip()
+        if not _PERCENT_TEXT.fullmatch(text):
+            return None
+        value = text
+    number = as_float(value)
+    if number is None or not 0.0 <= number <= 100.0:
+        return None
+    return number
+
+
 def expect_object(provider: str, what: str, payload: object) -> dict[str, Any]:
     """``payload`` if it is a JSON object, else a :class:`ResponseError` keeping it."""
     if not isinstance(payload, dict):
@@ -319,6 +343,14 @@ class Adapter:
     def complete(self, task: Task, payload: Any) -> Task:
         """Merge the answer to :meth:`follow_up` into the task."""
         return task
+
+    def fallback_video_urls(self, task: Task) -> tuple[str, ...]:
+        """Other URLs of the task's video, to download from when its ``video_url`` fails.
+
+        Tried in order, only after the primary URL's own retries are spent and only for failures
+        another host could fix (see :mod:`vtasks._flows.download`). ``()``: none (most vendors).
+        """
+        return ()
 
     def business_error(self, payload: Any) -> tuple[str, str | None] | None:
         """An error sent with HTTP 200 as ``(code, message)``, or ``None`` when the answer is fine."""

@@ -137,6 +137,9 @@ class ProviderFacts:
         cancel_path: The path that cancels an unfinished task, or ``None``.
         delete_path: The path that deletes a finished task's record, or ``None``. (Ark's one
             ``DELETE`` does both, by the task's status: it is both paths.)
+        min_poll_interval: Seconds within which the vendor's statuses do not change (it polls its
+            own upstreams that often): a wait on the client's default schedule polls no faster.
+            ``0``: no such floor.
     """
 
     name: str
@@ -163,6 +166,7 @@ class ProviderFacts:
     create_path: str | None = None
     cancel_path: str | None = None
     delete_path: str | None = None
+    min_poll_interval: float = 0.0
 
     @property
     def supports_list(self) -> bool:

@@ -82,6 +82,9 @@ FACTS = ProviderFacts(
     # pageSize 1-1000 (default 10): the largest page, fewest round trips over long histories.
     max_page_size=1000,
     default_page_size=1000,
+    # The server polls its upstreams every 30 s, so a status lags by up to 30 s: polling faster
+    # buys nothing but requests.
+    min_poll_interval=30.0,
 )
 """What vtasks knows about AiToEarn."""
 
@@ -159,8 +162,8 @@ class AitoearnAdapter(Adapter):
             video_urls=(video_url,) if video_url else (),
             cover_url=as_text(raw.get("coverUrl")),
             created_at=parse_iso8601(raw.get("submittedAt")),
-            # The server's schema requires startedAt: a queued task reports its submission time.
-            started_at=None if status is TaskStatus.QUEUED else parse_iso8601(raw.get("startedAt")),
+            # startedAt is not read: the server sets it to the submission time (video.service.ts),
+            # so it says nothing about when generation started, whatever the status.
             finished_at=parse_iso8601(raw.get("finishedAt")),
             error=as_text(error.get("message")) if isinstance(error, dict) else as_text(error),
             duration=as_float(inputs.get("duration")),

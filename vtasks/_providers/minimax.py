@@ -8,11 +8,19 @@ so the task's timestamps are ``None``, except ``created_at`` from the file (when
 written). A succeeded task's ``file_id`` is resolved to ``download_url`` with ``files/retrieve``;
 ``file_id`` is a string in the query and an int64 in the file answer, and the URL is valid for
 about an hour.
+
+The files answer is kept in the task's raw under ``"file"``; its ``file_id`` is not trusted over the
+query's (MiniMax's own example has ``"${file_id}"``), nor is its ``bytes`` (live captures show 0).
+``download_url`` may come without a scheme (MiniMax's own example): ``host/path`` and ``//host/path``
+are read as https (:func:`usable_url`). ``backup_download_url``, when present, is a second place to
+download the same video from (:meth:`MinimaxAdapter.fallback_video_urls`).
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
+from urllib.parse import urlsplit
 
 import attrs
 
@@ -24,7 +32,7 @@ from .._exceptions import (
     ServerError,
 )
 from .._models import Task, TaskStatus
-from .._status import normalize_status
+from .._status import fold, normalize_status
 from .._time import from_unix_seconds
 from ._base import (
     Adapter,
@@ -37,7 +45,7 @@ from ._base import (
 )
 from ._facts import CodeRule, ProviderFacts, StatusRow
 
-__all__ = ["FACTS", "MinimaxAdapter"]
+__all__ = ["FACTS", "MinimaxAdapter", "usable_url"]
 
 _Q, _R = TaskStatus.QUEUED, TaskStatus.RUNNING
 
@@ -55,6 +63,7 @@ FACTS = ProviderFacts(
             "Success", TaskStatus.SUCCEEDED, "the video URL needs a second call (files/retrieve)"
         ),
         StatusRow("Fail", TaskStatus.FAILED),
+        StatusRow("Failed", TaskStatus.FAILED, "a reseller's spelling (YeSongYun/dmxapi.doc)"),
     ),
     # base_resp.status_code, sent with HTTP 200 (0 = ok).
     code_rules=(
@@ -78,6 +87,46 @@ FACTS = ProviderFacts(
     timestamps="none in the query; the file's created_at is Unix seconds",
 )
 """What vtasks knows about MiniMax."""
+
+# A DNS name or a dotted IPv4 address: labels of letters and digits with inner hyphens. (A
+# bracketed IPv6 address is let through apart.) "${download_url}" and "cdn example" are not hosts.
+_HOST = re.compile(
+    r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*"
+)
+
+
+def usable_url(value: object) -> str | None:
+    """A files answer's download URL as an absolute http(s) URL, or ``None`` when it is none.
+
+    MiniMax's own example has a ``download_url`` without a scheme: ``//host/path`` and
+    ``host/path`` are read as https (the scheme of every MiniMax download URL seen). Anything
+    that is not an http(s) URL with a host (``"${download_url}"``, ``ftp://...``, a bad port) is
+    unusable: ``None``, so that no caller is handed it as a video URL.
+    """
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    if text.startswith("//"):
+        text = "https:" + text
+    elif "://" not in text:
+        if text.startswith("/"):
+            return None  # a path with no host: nowhere to download from
+        text = "https://" + text
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018  (raises ValueError for a port that is not a number)
+    except ValueError:
+        return None
+    host = parts.hostname or ""
+    if parts.scheme.lower() not in ("http", "https") or not (
+        _HOST.fullmatch(host) or (parts.netloc.startswith("[") and ":" in host)
+    ):
+        return None
+    return text
+
+
+# The spellings of a failed task (folded), whose base_resp carries the task's reason.
+_FAILED = frozenset(fold(row.raw) for row in FACTS.status_rows if row.status is TaskStatus.FAILED)
 
 
 class MinimaxAdapter(Adapter):
@@ -126,26 +175,42 @@ class MinimaxAdapter(Adapter):
         )
 
     def complete(self, task: Task, payload: Any) -> Task:
-        """Take ``file.download_url`` (valid for about an hour) and ``file.created_at``."""
+        """Take ``file.download_url`` (valid for about an hour) and ``file.created_at``.
+
+        The file object joins the task's raw under ``"file"`` (a new dict: the query answer plus
+        ``{"file": {...}}``), where :meth:`fallback_video_urls` finds ``backup_download_url``. Its
+        ``file_id`` and ``bytes`` are not read. When ``download_url`` is unusable and the backup
+        is not, the backup is the video URL.
+        """
         file = expect_object(self.name, "file answer", payload).get("file")
         if not isinstance(file, dict):
             return task
-        url = as_text(file.get("download_url"))
+        url = usable_url(file.get("download_url")) or usable_url(file.get("backup_download_url"))
         created = from_unix_seconds(file.get("created_at"))
         return attrs.evolve(
             task,
             video_url=url,
             video_urls=(url,) if url else (),
             finished_at=created,
+            raw={**task.raw, "file": file},
         )
+
+    def fallback_video_urls(self, task: Task) -> tuple[str, ...]:
+        """``file.backup_download_url``: the same video on another host, when it differs."""
+        file = task.raw.get("file")
+        backup = usable_url(file.get("backup_download_url")) if isinstance(file, dict) else None
+        return (backup,) if backup is not None and backup != task.video_url else ()
 
     def business_error(self, payload: Any) -> tuple[str, str | None] | None:
         """``base_resp.status_code != 0`` on an answer that is not a failed task.
 
-        A task that failed (``status: Fail``) may carry its reason in ``base_resp`` (e.g. 1027,
-        sensitive output): that is the task's error, kept on the Task, not an error of the request.
+        A task that failed (``status: Fail``, or a reseller's ``Failed``) may carry its reason in
+        ``base_resp`` (e.g. 1027, sensitive output; 3001, not in MiniMax's table): that is the task's
+        error, kept on the Task, not an error of the request. A missing ``base_resp``, or one
+        without ``status_msg``, is read as success / no message.
         """
-        if isinstance(payload, dict) and str(payload.get("status", "")).lower() == "fail":
+        status = payload.get("status") if isinstance(payload, dict) else None
+        if isinstance(status, str) and fold(status) in _FAILED:
             return None
         return self._base_resp(payload)
 

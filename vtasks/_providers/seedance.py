@@ -7,7 +7,9 @@ both, over each provider's generated package. A change to the shared schema is m
 
 Timestamps are integer Unix seconds. Lists are page-numbered with a ``total``; ``filter.task_ids``
 (repeated key) and ``filter.status`` (one value) filter on the server. Only the last 7 days can be
-listed; result URLs are deleted after 24 h; a cancelled task stays queryable for 24 h, then is a 404.
+listed; result URLs are deleted after 24 h (14 days at some BytePlus resellers); a cancelled task
+stays queryable for 24 h, then is a 404. Gateways in front of Ark answer ``pending`` / ``processing``
+for queued / running; a task created with ``frames`` reports them instead of ``duration``.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ from ._base import (
 )
 from ._facts import CodeRule, ProviderFacts, StatusRow
 
-__all__ = ["ARK", "VOLC", "ArkAdapter", "VolcAdapter"]
+__all__ = ["ARK", "VOLC", "ArkAdapter", "VolcAdapter", "duration_of"]
 
 _C = TaskStatus.CANCELLED
 _DEFENSIVE = "defensive: not documented for this provider"
@@ -57,11 +59,24 @@ _STATUS_ROWS = (
         TaskStatus.EXPIRED,
         "passed execution_expires_after (BytePlus docs; not in the SDK docstring)",
     ),
-    # new-api's Doubao mapping accepts these; cheap insurance against a reseller variant.
-    StatusRow("pending", TaskStatus.QUEUED, _DEFENSIVE, defensive=True),
-    StatusRow("processing", TaskStatus.RUNNING, _DEFENSIVE, defensive=True),
+    # Real values from gateways in front of Ark, not Ark's own (docs/providers.md, "Seen in real
+    # traffic"): Ark's filter.status does not take them (see _GATEWAY_VALUES).
+    StatusRow(
+        "pending",
+        TaskStatus.QUEUED,
+        "sent by gateways in front of Ark (ctyun: QuantumNous/new-api adaptor_ctyun_test.go)",
+    ),
+    StatusRow(
+        "processing",
+        TaskStatus.RUNNING,
+        "sent by gateways in front of Ark (notoken.pro: LnYo-Cly/ai4j SeedanceVideoServiceTest)",
+    ),
     StatusRow("canceled", _C, f"{_DEFENSIVE} (US spelling)", defensive=True),
 )
+
+# The gateways' spellings: a list filter sends Ark's own value (filter.status takes one), and the
+# local filter, which runs on every listing, matches the gateways' spellings too.
+_GATEWAY_VALUES = frozenset({"pending", "processing"})
 
 # Body ``error.code``, with real HTTP statuses; the reseller passes Ark's errors through.
 _CODE_RULES = (
@@ -144,8 +159,12 @@ class _SeedanceAdapter(Adapter):
         return request_from_generated("list", kwargs, task_ids)
 
     def server_status_filter(self, raw_values: Sequence[str]) -> tuple[str, ...]:
-        """``filter.status`` takes one value: filter on the server only when one is wanted."""
-        return tuple(raw_values) if len(raw_values) == 1 else ()
+        """``filter.status`` takes one of Ark's own values: on the server only when one is wanted.
+
+        A gateway's spelling (``pending`` for ``queued``) is left to the local filter.
+        """
+        own = [value for value in raw_values if value not in _GATEWAY_VALUES]
+        return tuple(own) if len(own) == 1 else ()
 
     def parse_task(self, payload: Any) -> Task:
         """Normalize one task object."""
@@ -187,7 +206,7 @@ class _SeedanceAdapter(Adapter):
             finished_at=updated_at if status.is_terminal else None,
             error=error_message,
             error_code=error_code,
-            duration=as_float(raw.get("duration")),
+            duration=duration_of(raw),
             fps=as_float(raw.get("framespersecond")),
             raw=raw,
         )
@@ -198,6 +217,21 @@ class _SeedanceAdapter(Adapter):
         if isinstance(error, dict):
             return as_text(error.get("code")), as_text(error.get("message"))
         return None, as_text(error)
+
+
+def duration_of(raw: dict[str, Any]) -> float | None:
+    """A task's video length in seconds: ``duration``, else ``frames / framespersecond``.
+
+    A task created with ``frames`` reports ``frames`` and no ``duration`` (only one of the two
+    is returned). Without a positive frame count and frame rate there is no duration to give.
+    """
+    duration = as_float(raw.get("duration"))
+    if duration is not None:
+        return duration
+    frames, fps = as_float(raw.get("frames")), as_float(raw.get("framespersecond"))
+    if frames is None or fps is None or frames <= 0 or fps <= 0:
+        return None
+    return frames / fps
 
 
 class ArkAdapter(_SeedanceAdapter):

@@ -21,7 +21,15 @@ from typing import Any
 from .._models import Task, TaskStatus
 from .._status import fold, normalize_status
 from .._time import from_unix_millis
-from ._base import Adapter, Request, as_text, expect_id, expect_object, request_from_generated
+from ._base import (
+    Adapter,
+    Request,
+    as_percent,
+    as_text,
+    expect_id,
+    expect_object,
+    request_from_generated,
+)
 from ._facts import ProviderFacts, StatusRow
 
 __all__ = ["FACTS", "STEP_VALUES", "VeoAdapter"]
@@ -53,6 +61,12 @@ FACTS = ProviderFacts(
         StatusRow("video_upsampling_completed", _S, _UNCONFIRMED),
         StatusRow("video_upsampling_failed", _F, _UNCONFIRMED),
         StatusRow("error", _F, _UNCONFIRMED),
+        StatusRow("success", _S, "yunwu's table (shellus/mj-studio docs/api/video-unified-api.md)"),
+        # Listed by one reseller: the reseller itself does not know; an explicit row, so that it is
+        # not reported as a status vtasks has never heard of.
+        StatusRow(
+            "unknown", TaskStatus.UNKNOWN, "one reseller's table: the reseller does not know"
+        ),
         StatusRow("queued", _Q, _DEFENSIVE, defensive=True),
         StatusRow("running", _R, _DEFENSIVE, defensive=True),
         StatusRow("cancelled", TaskStatus.CANCELLED, _DEFENSIVE, defensive=True),
@@ -113,6 +127,8 @@ class VeoAdapter(Adapter):
             finished_at=updated_at if status.is_terminal else None,
             error=error_message,
             error_code=error_code,
+            # Some resellers add a percentage: an integer, or the string "0".
+            progress=as_percent(payload.get("progress")),
             raw=payload,
         )
 

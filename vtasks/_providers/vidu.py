@@ -7,7 +7,8 @@ strings. The list filters on ids, states and a creation window on the server.
 
 Quirks: pages count from 0; an empty ``next_page_token`` ends a listing; the vendor's own page
 prints the paging parameters as ``paper.*``, a typo (every other Vidu API uses ``pager.*``);
-creation URLs are valid for 24 h. China has its own host, ``https://api.vidu.cn``.
+creation URLs are valid for 24 h (one version of the query page says one hour). China has its own
+host, ``https://api.vidu.cn``.
 """
 
 from __future__ import annotations
@@ -62,10 +63,36 @@ FACTS = ProviderFacts(
     # Vidu has no cancelled state: a cancelled task is ``failed`` with this error code.
     status_overrides=(StatusOverride(_F, "UserCancelled", TaskStatus.CANCELLED),),
     # Error names in ``reason`` / ``err_code``, with real HTTP statuses (the note gives each).
+    # Vidu's error-code page: platform.vidu.com/docs/error-code (and platform.vidu.cn).
     code_rules=(
         CodeRule("BadRequest", InvalidRequestError, "400"),
         CodeRule("FieldInvalid", InvalidRequestError, "400"),
+        CodeRule("FieldLacking", InvalidRequestError, "400; a field is missing or empty"),
+        CodeRule("FieldUnwanted", InvalidRequestError, "400; a field that must not be sent"),
+        CodeRule("FieldItemCountOutOfRange", InvalidRequestError, "400; too many or too few items"),
         CodeRule("PageSizeOutOfRange", InvalidRequestError, "400"),
+        CodeRule(
+            "ImageDownloadFailure", InvalidRequestError, "400; the input image URL did not download"
+        ),
+        # "operation in process, please retry later": transient, so retried after a back-off
+        # like a throttle, though Vidu sends it as a 400.
+        CodeRule("OperationInProcess", RateLimitError, "400; please retry later"),
+        CodeRule(
+            "TaskPromptPolicyViolation", InvalidRequestError, "400; the prompt: content policy"
+        ),
+        CodeRule("ImageFormatInvalid", InvalidRequestError, "400"),
+        CodeRule(
+            "AuditSubmitIllegal", InvalidRequestError, "400; the input failed the safety review"
+        ),
+        CodeRule(
+            "ImageCheck",
+            InvalidRequestError,
+            "400; ImageCheck*: body or face detection failed on the input image",
+            "prefix",
+        ),
+        CodeRule(
+            "ImageObjectsUndetected", InvalidRequestError, "400; body or face in the image occluded"
+        ),
         # 400 at Vidu, but a billing problem like MiniMax 1008 / Ark AccountOverdueError:
         # the same class across providers lets callers handle "top up your account" once.
         CodeRule("CreditInsufficient", PermissionDeniedError, "400; out of credits"),
@@ -78,6 +105,7 @@ FACTS = ProviderFacts(
         CodeRule("Forbidden", PermissionDeniedError, "403"),
         CodeRule("TaskNotFound", NotFoundError, "404"),
         CodeRule("CreationNotFound", NotFoundError, "404"),
+        CodeRule("NotFound", NotFoundError, "404; any other resource"),
         CodeRule("Conflict", InvalidRequestError, "409"),
         CodeRule("QuotaExceeded", RateLimitError, "429"),
         CodeRule("TooManyRequests", RateLimitError, "429"),

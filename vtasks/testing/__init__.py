@@ -21,7 +21,7 @@ from ._lifecycle import lifecycle
 from ._media import COVER_JPEG, VIDEO_MP4
 from ._records import REDACTED, RequestRecord
 from ._tasks import OUTCOMES, STATUSES, FakeTask
-from ._vendors import PROVIDERS
+from ._vendors import PROVIDERS, QUIRKS
 
 if TYPE_CHECKING:
     from ._fixture import fake_providers
@@ -33,6 +33,7 @@ __all__ = [
     "FAULTS",
     "OUTCOMES",
     "PROVIDERS",
+    "QUIRKS",
     "REDACTED",
     "STATUSES",
     "VIDEO_MP4",

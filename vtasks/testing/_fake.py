@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from types import EllipsisType, TracebackType
 from typing import Any, Self
@@ -37,6 +37,22 @@ def _seconds(value: datetime | float) -> float:
             raise ValueError("naive datetime: pass an aware datetime (e.g. tzinfo=UTC)")
         return value.timestamp()
     return float(value)
+
+
+def _quirks(provider: str, names: Iterable[str], *, task: bool) -> frozenset[str]:
+    """The quirk names, checked against what ``provider``'s simulated API can produce."""
+    vendor = VENDORS[provider]
+    chosen = frozenset((names,) if isinstance(names, str) else names)
+    for name in sorted(chosen):
+        if name not in vendor.quirks:
+            known = ", ".join(vendor.quirks) or "none"
+            raise ValueError(f"{provider} has no quirk {name!r}; it has: {known}")
+        if task and name in vendor.listing_quirks:
+            raise ValueError(
+                f"the {provider} quirk {name!r} shapes listings: give it for the whole simulator "
+                "(FakeProviders(quirks=...))"
+            )
+    return chosen
 
 
 def _error_dict(error: str | dict[str, Any] | None) -> dict[str, Any] | None:
@@ -74,6 +90,8 @@ class FakeProviders:
         record_requests: Whether to keep a :class:`RequestRecord` per request.
         max_url_length: The longest request target (path and query) accepted; a longer one gets
             the 414 HTML page a gateway such as nginx sends. ``None``: no limit of its own.
+        quirks: Provider -> names of real-traffic shapes (:data:`~vtasks.testing.QUIRKS`) that
+            every task and listing of that provider shows; by default none, the documented shapes.
     """
 
     def __init__(
@@ -88,6 +106,7 @@ class FakeProviders:
         list_window_days: float | None = 7.0,
         record_requests: bool = True,
         max_url_length: int | None = None,
+        quirks: Mapping[str, Iterable[str]] | None = None,
     ) -> None:
         keys = dict(DEFAULT_API_KEYS)
         for provider, key in (api_keys or {}).items():
@@ -102,6 +121,9 @@ class FakeProviders:
             clock=self.clock, api_keys=keys, seed=seed, list_window=window, record=record_requests
         )
         self._sim.max_url_length = max_url_length
+        for provider, names in (quirks or {}).items():
+            _check_provider(provider)
+            self._sim.quirks[provider] = _quirks(provider, names, task=False)
         self._main: LoopbackServer | None = None
         self._other: LoopbackServer | None = None
 
@@ -229,6 +251,7 @@ class FakeProviders:
         template: str | None = None,
         return_last_frame: bool = True,
         extra: dict[str, Any] | None = None,
+        quirks: Iterable[str] = (),
     ) -> FakeTask:
         """Add one task and return a snapshot of it.
 
@@ -261,11 +284,14 @@ class FakeProviders:
             template: Vidu's template name.
             return_last_frame: Ark: whether ``content.last_frame_url`` is present.
             extra: Extra top-level fields merged into the task's JSON.
+            quirks: Names of real-traffic shapes this task shows (:data:`~vtasks.testing.QUIRKS`,
+                e.g. ``["frames"]`` for an Ark task that reports frames instead of a duration).
 
         Returns:
             A snapshot of the new task at the current clock time.
         """
         _check_provider(provider)
+        chosen = _quirks(provider, quirks, task=True)
         attrs: dict[str, Any] = {
             k: v
             for k, v in (
@@ -284,6 +310,8 @@ class FakeProviders:
         }
         if not return_last_frame:
             attrs["return_last_frame"] = False
+        if chosen:
+            attrs["quirks"] = chosen
         created = _seconds(created_at) if created_at is not None else self.clock.now()
         phases = build_phases(
             provider,
@@ -599,7 +627,13 @@ class FakeProviders:
         now = self.clock.now()
         index = record.phase_index(now)
         phase = record.phases[index]
-        ctx = Ctx(now, self._sim.base_url, self._sim.stores[record.provider])
+        ctx = Ctx(
+            now,
+            self._sim.base_url,
+            self._sim.stores[record.provider],
+            quirks=self._sim.quirks.get(record.provider, frozenset()),
+            other_url=self._sim.other_url,
+        )
         done = phase.status == "succeeded"
         failed = phase.status in ("failed", "cancelled", "expired")
         return FakeTask(

@@ -1,4 +1,4 @@
-"""Serve succeeded tasks' result files (``/_files/<provider>/<id>.mp4|.jpg|-wm.mp4``)."""
+"""Serve succeeded tasks' result files (``/_files/<provider>/<id>.mp4|.jpg|.mp3|-wm.mp4``)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping
 
 from ._http import Response
-from ._media import COVER_JPEG, VIDEO_MP4
+from ._media import AUDIO_MP3, COVER_JPEG, VIDEO_MP4
 from ._store import ProviderStore
 
 __all__ = ["serve_file"]
@@ -16,6 +16,7 @@ _SUFFIXES = (
     ("-wm.mp4", VIDEO_MP4, "video/mp4"),
     (".mp4", VIDEO_MP4, "video/mp4"),
     (".jpg", COVER_JPEG, "image/jpeg"),
+    (".mp3", AUDIO_MP3, "audio/mpeg"),
 )
 
 

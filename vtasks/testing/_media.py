@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import struct
 
-__all__ = ["COVER_JPEG", "VIDEO_MP4", "content_type_for"]
+__all__ = ["AUDIO_MP3", "COVER_JPEG", "VIDEO_MP4", "content_type_for"]
 
 
 def _box(kind: bytes, payload: bytes) -> bytes:
@@ -46,11 +46,21 @@ def _build_jpeg() -> bytes:
     return b"\xff\xd8" + app0 + dqt + sof0 + dht_dc + dht_ac + sos + scan + b"\xff\xd9"
 
 
+def _build_mp3() -> bytes:
+    """Build one silent MPEG-1 Layer III frame (128 kbit/s, 44.1 kHz): 417 bytes."""
+    header = bytes((0xFF, 0xFB, 0x90, 0x64))
+    return header + b"\x00" * (417 - len(header))
+
+
 VIDEO_MP4: bytes = _build_mp4()
 """The bytes served for every succeeded task's video (a minimal ISO base-media MP4)."""
 
 COVER_JPEG: bytes = _build_jpeg()
 """The bytes served for every succeeded task's cover / last frame (a 1x1 JPEG)."""
+
+
+AUDIO_MP3: bytes = _build_mp3()
+"""The bytes served for a result's separate audio track (Ark's ``content.audio_url``)."""
 
 
 def content_type_for(name: str) -> str:
@@ -59,4 +69,6 @@ def content_type_for(name: str) -> str:
         return "video/mp4"
     if name.endswith((".jpg", ".jpeg")):
         return "image/jpeg"
+    if name.endswith(".mp3"):
+        return "audio/mpeg"
     return "application/octet-stream"

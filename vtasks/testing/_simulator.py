@@ -53,6 +53,8 @@ class Simulator:
         # Longest request target the front end accepts (None: http.server's own 64 KiB).
         self.max_url_length: int | None = None
         self.stores: dict[str, ProviderStore] = {p: ProviderStore() for p in PROVIDERS}
+        # Provider -> the real-traffic shapes every answer of it shows (set before start only).
+        self.quirks: dict[str, frozenset[str]] = {}
         self.faults = FaultBook(seed)
         self.records: list[RequestRecord] = []
         self.other_records: list[RequestRecord] = []
@@ -122,6 +124,8 @@ class Simulator:
                 tuple(fired.mutations),
                 self.list_window,
                 request_id,
+                self.quirks.get(vendor.name, frozenset()),
+                self.other_url,
             )
             answer = fired.answer
             if answer is not None and answer.category == "replace":

@@ -27,6 +27,7 @@ class AitoearnTask:
     input_: AitoearnTaskInput | Unset = UNSET
     submitted_at: str | Unset = UNSET
     started_at: str | Unset = UNSET
+    """ Set at submission, like submittedAt; not a generation start time. """
     finished_at: str | Unset = UNSET
     video_url: str | Unset = UNSET
     cover_url: str | Unset = UNSET

@@ -19,7 +19,7 @@ class MinimaxBaseResp:
     """ 0 ok; 1000 unknown; 1001 timeout; 1002 rate limit (RPM); 1004 authentication failed;
     1008 insufficient balance; 1013, 1024, 1033 internal/system error; 1026 sensitive input;
     1027 sensitive output; 1039 token (TPM) limit; 1041 connection limit; 2013 invalid parameters;
-    2049 invalid API key. """
+    2049 invalid API key. A failed task may carry other codes (3001). """
     status_msg: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 

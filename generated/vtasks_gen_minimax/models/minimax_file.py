@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar
+from typing import Any, Self, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -15,18 +15,25 @@ T = TypeVar("T", bound="MinimaxFile")
 
 @_attrs_define
 class MinimaxFile:
-    file_id: int | Unset = UNSET
+    file_id: int | str | Unset = UNSET
     bytes_: int | Unset = UNSET
+    """ The file's size; may be 0. """
     created_at: int | Unset = UNSET
     """ Unix time in seconds. """
     filename: str | Unset = UNSET
     purpose: str | Unset = UNSET
     download_url: str | Unset = UNSET
-    """ Valid for 1 hour (older docs say 9 hours). """
+    """ Valid for 1 hour (older docs say 9 hours). May come without a scheme. """
+    backup_download_url: str | Unset = UNSET
+    """ A second place to download the same video from. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        file_id = self.file_id
+        file_id: int | str | Unset
+        if isinstance(self.file_id, Unset):
+            file_id = UNSET
+        else:
+            file_id = self.file_id
 
         bytes_ = self.bytes_
 
@@ -37,6 +44,8 @@ class MinimaxFile:
         purpose = self.purpose
 
         download_url = self.download_url
+
+        backup_download_url = self.backup_download_url
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -53,13 +62,21 @@ class MinimaxFile:
             field_dict["purpose"] = purpose
         if download_url is not UNSET:
             field_dict["download_url"] = download_url
+        if backup_download_url is not UNSET:
+            field_dict["backup_download_url"] = backup_download_url
 
         return field_dict
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        file_id = d.pop("file_id", UNSET)
+
+        def _parse_file_id(data: object) -> int | str | Unset:
+            if isinstance(data, Unset):
+                return data
+            return cast(int | str | Unset, data)
+
+        file_id = _parse_file_id(d.pop("file_id", UNSET))
 
         bytes_ = d.pop("bytes", UNSET)
 
@@ -71,6 +88,8 @@ class MinimaxFile:
 
         download_url = d.pop("download_url", UNSET)
 
+        backup_download_url = d.pop("backup_download_url", UNSET)
+
         minimax_file = cls(
             file_id=file_id,
             bytes_=bytes_,
@@ -78,6 +97,7 @@ class MinimaxFile:
             filename=filename,
             purpose=purpose,
             download_url=download_url,
+            backup_download_url=backup_download_url,
         )
 
         minimax_file.additional_properties = d

@@ -20,26 +20,26 @@ T = TypeVar("T", bound="MinimaxFileResponse")
 
 @_attrs_define
 class MinimaxFileResponse:
-    base_resp: MinimaxBaseResp
     file: MinimaxFile | Unset = UNSET
+    base_resp: MinimaxBaseResp | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        base_resp = self.base_resp.to_dict()
-
         file: dict[str, Any] | Unset = UNSET
         if not isinstance(self.file, Unset):
             file = self.file.to_dict()
 
+        base_resp: dict[str, Any] | Unset = UNSET
+        if not isinstance(self.base_resp, Unset):
+            base_resp = self.base_resp.to_dict()
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "base_resp": base_resp,
-            }
-        )
+        field_dict.update({})
         if file is not UNSET:
             field_dict["file"] = file
+        if base_resp is not UNSET:
+            field_dict["base_resp"] = base_resp
 
         return field_dict
 
@@ -49,8 +49,6 @@ class MinimaxFileResponse:
         from ..models.minimax_file import MinimaxFile
 
         d = dict(src_dict)
-        base_resp = MinimaxBaseResp.from_dict(d.pop("base_resp"))
-
         _file = d.pop("file", UNSET)
         file: MinimaxFile | Unset
         if isinstance(_file, Unset):
@@ -58,9 +56,16 @@ class MinimaxFileResponse:
         else:
             file = MinimaxFile.from_dict(_file)
 
+        _base_resp = d.pop("base_resp", UNSET)
+        base_resp: MinimaxBaseResp | Unset
+        if isinstance(_base_resp, Unset):
+            base_resp = UNSET
+        else:
+            base_resp = MinimaxBaseResp.from_dict(_base_resp)
+
         minimax_file_response = cls(
-            base_resp=base_resp,
             file=file,
+            base_resp=base_resp,
         )
 
         minimax_file_response.additional_properties = d

@@ -20,23 +20,22 @@ T = TypeVar("T", bound="MinimaxTask")
 
 @_attrs_define
 class MinimaxTask:
-    base_resp: MinimaxBaseResp
     task_id: str | Unset = UNSET
     status: MinimaxTaskStatus | Unset = UNSET
     """ - `Preparing` – Preparing
     - `Queueing` – In queue
     - `Processing` – Generating
     - `Success` – Completed successfully
-    - `Fail` – Failed """
+    - `Fail` – Failed
+    - `Failed` – Failed (a reseller's spelling) """
     file_id: str | Unset = UNSET
     """ On success, the file id of the generated video. """
     video_width: int | Unset = UNSET
     video_height: int | Unset = UNSET
+    base_resp: MinimaxBaseResp | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        base_resp = self.base_resp.to_dict()
-
         task_id = self.task_id
 
         status: str | Unset = UNSET
@@ -49,13 +48,13 @@ class MinimaxTask:
 
         video_height = self.video_height
 
+        base_resp: dict[str, Any] | Unset = UNSET
+        if not isinstance(self.base_resp, Unset):
+            base_resp = self.base_resp.to_dict()
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "base_resp": base_resp,
-            }
-        )
+        field_dict.update({})
         if task_id is not UNSET:
             field_dict["task_id"] = task_id
         if status is not UNSET:
@@ -66,6 +65,8 @@ class MinimaxTask:
             field_dict["video_width"] = video_width
         if video_height is not UNSET:
             field_dict["video_height"] = video_height
+        if base_resp is not UNSET:
+            field_dict["base_resp"] = base_resp
 
         return field_dict
 
@@ -74,8 +75,6 @@ class MinimaxTask:
         from ..models.minimax_base_resp import MinimaxBaseResp
 
         d = dict(src_dict)
-        base_resp = MinimaxBaseResp.from_dict(d.pop("base_resp"))
-
         task_id = d.pop("task_id", UNSET)
 
         _status = d.pop("status", UNSET)
@@ -91,13 +90,20 @@ class MinimaxTask:
 
         video_height = d.pop("video_height", UNSET)
 
+        _base_resp = d.pop("base_resp", UNSET)
+        base_resp: MinimaxBaseResp | Unset
+        if isinstance(_base_resp, Unset):
+            base_resp = UNSET
+        else:
+            base_resp = MinimaxBaseResp.from_dict(_base_resp)
+
         minimax_task = cls(
-            base_resp=base_resp,
             task_id=task_id,
             status=status,
             file_id=file_id,
             video_width=video_width,
             video_height=video_height,
+            base_resp=base_resp,
         )
 
         minimax_task.additional_properties = d

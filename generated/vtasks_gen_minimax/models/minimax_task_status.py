@@ -11,6 +11,7 @@ class MinimaxTaskStatus(StrEnum):
     """
 
     FAIL = "Fail"
+    FAILED = "Failed"
     PREPARING = "Preparing"
     PROCESSING = "Processing"
     QUEUEING = "Queueing"

@@ -28,7 +28,10 @@ class VeoTask:
     enhanced_prompt: None | str | Unset = UNSET
     status_update_time: int | Unset = UNSET
     """ Unix time in milliseconds (sometimes seconds, depending on the upstream). """
+    progress: float | int | str | Unset = UNSET
+    """ How far the task is, in percent (some resellers only). """
     detail: VeoTaskDetail | Unset = UNSET
+    """ The upstream's own payload (some resellers only); may hold stale errors. """
     error: None | str | Unset | VeoError = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -52,6 +55,12 @@ class VeoTask:
             enhanced_prompt = self.enhanced_prompt
 
         status_update_time = self.status_update_time
+
+        progress: float | int | str | Unset
+        if isinstance(self.progress, Unset):
+            progress = UNSET
+        else:
+            progress = self.progress
 
         detail: dict[str, Any] | Unset = UNSET
         if not isinstance(self.detail, Unset):
@@ -79,6 +88,8 @@ class VeoTask:
             field_dict["enhanced_prompt"] = enhanced_prompt
         if status_update_time is not UNSET:
             field_dict["status_update_time"] = status_update_time
+        if progress is not UNSET:
+            field_dict["progress"] = progress
         if detail is not UNSET:
             field_dict["detail"] = detail
         if error is not UNSET:
@@ -116,6 +127,13 @@ class VeoTask:
 
         status_update_time = d.pop("status_update_time", UNSET)
 
+        def _parse_progress(data: object) -> float | int | str | Unset:
+            if isinstance(data, Unset):
+                return data
+            return cast(float | int | str | Unset, data)
+
+        progress = _parse_progress(d.pop("progress", UNSET))
+
         _detail = d.pop("detail", UNSET)
         detail: VeoTaskDetail | Unset
         if isinstance(_detail, Unset):
@@ -146,6 +164,7 @@ class VeoTask:
             video_url=video_url,
             enhanced_prompt=enhanced_prompt,
             status_update_time=status_update_time,
+            progress=progress,
             detail=detail,
             error=error,
         )

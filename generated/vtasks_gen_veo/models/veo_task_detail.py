@@ -13,6 +13,8 @@ T = TypeVar("T", bound="VeoTaskDetail")
 
 @_attrs_define
 class VeoTaskDetail:
+    """The upstream's own payload (some resellers only); may hold stale errors."""
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:

@@ -16,6 +16,8 @@ class VeoTaskStatus(StrEnum):
     IMAGE_DOWNLOADING = "image_downloading"
     PENDING = "pending"
     PROCESSING = "processing"
+    SUCCESS = "success"
+    UNKNOWN = "unknown"
     VIDEO_GENERATING = "video_generating"
     VIDEO_GENERATION_COMPLETED = "video_generation_completed"
     VIDEO_GENERATION_FAILED = "video_generation_failed"

@@ -36,12 +36,24 @@ class SeedanceTask:
     resolution: str | Unset = UNSET
     ratio: str | Unset = UNSET
     duration: int | Unset = UNSET
-    """ Seconds. """
+    """ Seconds. Absent when the task was created with `frames`. """
+    frames: int | Unset = UNSET
+    """ Frames of the video, when asked for at creation (then there is no `duration`). """
     framespersecond: int | Unset = UNSET
     revised_prompt: str | Unset = UNSET
     service_tier: str | Unset = UNSET
+    """ `default` (online) or `flex` (offline, cheaper). """
     execution_expires_after: int | Unset = UNSET
     """ Seconds after creation at which an unfinished task expires. """
+    generate_audio: bool | Unset = UNSET
+    """ Whether the video was asked for with synchronized audio. """
+    draft: bool | Unset = UNSET
+    """ Whether the task is a draft (a quick low-resolution preview). """
+    draft_task_id: str | Unset = UNSET
+    """ The draft task a final video was made from. """
+    priority: int | str | Unset = UNSET
+    safety_identifier: str | Unset = UNSET
+    """ The end user's identifier given at creation, for compliance checks. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -93,6 +105,8 @@ class SeedanceTask:
 
         duration = self.duration
 
+        frames = self.frames
+
         framespersecond = self.framespersecond
 
         revised_prompt = self.revised_prompt
@@ -100,6 +114,20 @@ class SeedanceTask:
         service_tier = self.service_tier
 
         execution_expires_after = self.execution_expires_after
+
+        generate_audio = self.generate_audio
+
+        draft = self.draft
+
+        draft_task_id = self.draft_task_id
+
+        priority: int | str | Unset
+        if isinstance(self.priority, Unset):
+            priority = UNSET
+        else:
+            priority = self.priority
+
+        safety_identifier = self.safety_identifier
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -130,6 +158,8 @@ class SeedanceTask:
             field_dict["ratio"] = ratio
         if duration is not UNSET:
             field_dict["duration"] = duration
+        if frames is not UNSET:
+            field_dict["frames"] = frames
         if framespersecond is not UNSET:
             field_dict["framespersecond"] = framespersecond
         if revised_prompt is not UNSET:
@@ -138,6 +168,16 @@ class SeedanceTask:
             field_dict["service_tier"] = service_tier
         if execution_expires_after is not UNSET:
             field_dict["execution_expires_after"] = execution_expires_after
+        if generate_audio is not UNSET:
+            field_dict["generate_audio"] = generate_audio
+        if draft is not UNSET:
+            field_dict["draft"] = draft
+        if draft_task_id is not UNSET:
+            field_dict["draft_task_id"] = draft_task_id
+        if priority is not UNSET:
+            field_dict["priority"] = priority
+        if safety_identifier is not UNSET:
+            field_dict["safety_identifier"] = safety_identifier
 
         return field_dict
 
@@ -222,6 +262,8 @@ class SeedanceTask:
 
         duration = d.pop("duration", UNSET)
 
+        frames = d.pop("frames", UNSET)
+
         framespersecond = d.pop("framespersecond", UNSET)
 
         revised_prompt = d.pop("revised_prompt", UNSET)
@@ -229,6 +271,21 @@ class SeedanceTask:
         service_tier = d.pop("service_tier", UNSET)
 
         execution_expires_after = d.pop("execution_expires_after", UNSET)
+
+        generate_audio = d.pop("generate_audio", UNSET)
+
+        draft = d.pop("draft", UNSET)
+
+        draft_task_id = d.pop("draft_task_id", UNSET)
+
+        def _parse_priority(data: object) -> int | str | Unset:
+            if isinstance(data, Unset):
+                return data
+            return cast(int | str | Unset, data)
+
+        priority = _parse_priority(d.pop("priority", UNSET))
+
+        safety_identifier = d.pop("safety_identifier", UNSET)
 
         seedance_task = cls(
             id=id,
@@ -243,10 +300,16 @@ class SeedanceTask:
             resolution=resolution,
             ratio=ratio,
             duration=duration,
+            frames=frames,
             framespersecond=framespersecond,
             revised_prompt=revised_prompt,
             service_tier=service_tier,
             execution_expires_after=execution_expires_after,
+            generate_audio=generate_audio,
+            draft=draft,
+            draft_task_id=draft_task_id,
+            priority=priority,
+            safety_identifier=safety_identifier,
         )
 
         seedance_task.additional_properties = d

@@ -20,12 +20,16 @@ class SeedanceTaskContent:
     video_url: str | Unset = UNSET
     last_frame_url: str | Unset = UNSET
     """ Only when asked for at creation (`return_last_frame`). """
+    audio_url: str | Unset = UNSET
+    """ The generated audio track, when the model made one. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         video_url = self.video_url
 
         last_frame_url = self.last_frame_url
+
+        audio_url = self.audio_url
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -34,6 +38,8 @@ class SeedanceTaskContent:
             field_dict["video_url"] = video_url
         if last_frame_url is not UNSET:
             field_dict["last_frame_url"] = last_frame_url
+        if audio_url is not UNSET:
+            field_dict["audio_url"] = audio_url
 
         return field_dict
 
@@ -44,9 +50,12 @@ class SeedanceTaskContent:
 
         last_frame_url = d.pop("last_frame_url", UNSET)
 
+        audio_url = d.pop("audio_url", UNSET)
+
         seedance_task_content = cls(
             video_url=video_url,
             last_frame_url=last_frame_url,
+            audio_url=audio_url,
         )
 
         seedance_task_content.additional_properties = d

@@ -22,6 +22,10 @@ class SeedanceTaskList:
     items: list[SeedanceTask]
     total: int | Unset = UNSET
     """ Number of tasks matching the filters, over all pages. """
+    page_num: int | Unset = UNSET
+    """ The page number asked for, echoed (some answers only). """
+    page_size: int | Unset = UNSET
+    """ The page size asked for, echoed (some answers only). """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -32,6 +36,10 @@ class SeedanceTaskList:
 
         total = self.total
 
+        page_num = self.page_num
+
+        page_size = self.page_size
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -41,6 +49,10 @@ class SeedanceTaskList:
         )
         if total is not UNSET:
             field_dict["total"] = total
+        if page_num is not UNSET:
+            field_dict["page_num"] = page_num
+        if page_size is not UNSET:
+            field_dict["page_size"] = page_size
 
         return field_dict
 
@@ -58,9 +70,15 @@ class SeedanceTaskList:
 
         total = d.pop("total", UNSET)
 
+        page_num = d.pop("page_num", UNSET)
+
+        page_size = d.pop("page_size", UNSET)
+
         seedance_task_list = cls(
             items=items,
             total=total,
+            page_num=page_num,
+            page_size=page_size,
         )
 
         seedance_task_list.additional_properties = d

@@ -13,6 +13,8 @@ class SeedanceTaskStatus(StrEnum):
     CANCELLED = "cancelled"
     EXPIRED = "expired"
     FAILED = "failed"
+    PENDING = "pending"
+    PROCESSING = "processing"
     QUEUED = "queued"
     RUNNING = "running"
     SUCCEEDED = "succeeded"

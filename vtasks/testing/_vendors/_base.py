@@ -39,6 +39,9 @@ class Ctx:
             ``("null", fields)``, ``("set", ((field, value), ...))``, ``("status", value)``).
         list_window: How far back (seconds) a listing reaches by default; ``None`` for no limit.
         request_id: The id sent in ``X-Request-Id`` (some vendors quote it in error messages).
+        quirks: The real-traffic shapes this provider produces for every task and listing
+            (``FakeProviders(quirks=...)``); a task's own ``quirks`` add to them.
+        other_url: The second server's origin (a "backup" host for result URLs).
     """
 
     now: float
@@ -47,6 +50,8 @@ class Ctx:
     mutations: tuple[Mutation, ...] = ()
     list_window: float | None = None
     request_id: str = ""
+    quirks: frozenset[str] = frozenset()
+    other_url: str = ""
 
 
 def credential(headers: Mapping[str, str], scheme: str) -> str | None:
@@ -80,6 +85,20 @@ class Vendor:
     """Outcome -> the raw statuses a task passes through to reach it."""
     detailed_sequences: ClassVar[Mapping[str, tuple[str, ...]]] = {}
     """Like :attr:`sequences` but with the vendor's finer-grained intermediate states."""
+    quirks: ClassVar[Mapping[str, str]] = {}
+    """Shapes seen in real traffic that this vendor produces only when asked: name -> what changes.
+
+    The default answers stay the vendor's documented ones; a quirk is switched on per task
+    (``add_task(quirks=...)``) or for the whole simulator (``FakeProviders(quirks=...)``).
+    """
+    listing_quirks: ClassVar[frozenset[str]] = frozenset()
+    """The quirks that shape a listing rather than a task (only for the whole simulator)."""
+
+    def quirk(self, task: TaskRecord | None, ctx: Ctx, name: str) -> bool:
+        """Whether quirk ``name`` is on for ``task`` (or, with ``None``, for this request)."""
+        if name in ctx.quirks:
+            return True
+        return task is not None and name in task.attrs.get("quirks", ())
 
     # ---- identity ------------------------------------------------------------------------------
 

@@ -144,7 +144,7 @@ class AitoearnVendor(Vendor):
     def render(self, task: TaskRecord, view: str, index: int, ctx: Ctx) -> dict[str, Any]:
         """Render the task object (ISO-8601 times with milliseconds and ``Z``)."""
         phase = task.phases[index]
-        _, started, finished = phase_times(task, index)
+        _, _, finished = phase_times(task, index)
         attrs = task.attrs
         obj: dict[str, Any] = {
             "id": task.id,
@@ -157,8 +157,9 @@ class AitoearnVendor(Vendor):
                 "resolution": attrs.get("resolution") or "720p",
             },
             "submittedAt": iso_js(task.created),
-            # The vendor's schema requires startedAt; before the task starts it is a guess.
-            "startedAt": iso_js(started if started is not None else task.created),
+            # The server sets startedAt when the task is submitted, whatever happens after
+            # (yikart/AiToEarn video.service.ts).
+            "startedAt": iso_js(task.created),
         }
         if phase.status == "succeeded":
             obj["videoUrl"] = self.file_url(ctx, task, ".mp4")

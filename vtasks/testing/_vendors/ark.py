@@ -31,10 +31,14 @@ _ERRORS: dict[int, tuple[str, str]] = {
 _SIZES = {"480p": (864, 480), "720p": (1280, 720), "1080p": (1920, 1080)}
 
 
-def _ark_error(error: dict[str, Any] | None) -> dict[str, str] | None:
+def _ark_error(error: dict[str, Any] | None) -> dict[str, Any] | None:
     if error is None:
         return None
-    return {"code": str(error.get("code") or ""), "message": str(error.get("message") or "")}
+    code = error.get("code")
+    # A number stays a number: gateways send e.g. {"code": 400} (LnYo-Cly/ai4j SeedanceVideoServiceTest).
+    if not isinstance(code, int) or isinstance(code, bool):
+        code = str(code or "")
+    return {"code": code, "message": str(error.get("message") or "")}
 
 
 class ArkVendor(Vendor):
@@ -51,13 +55,27 @@ class ArkVendor(Vendor):
         "cancelled": "cancelled",
         "expired": "expired",
     }
-    known: ClassVar[Mapping[str, str]] = {v: k for k, v in table.items()}
+    # Ark's own values, and what gateways in front of it send instead (ctyun ``pending``,
+    # notoken.pro ``processing``): a lifecycle may use either.
+    known: ClassVar[Mapping[str, str]] = {v: k for k, v in table.items()} | {
+        "pending": "queued",
+        "processing": "running",
+    }
     sequences: ClassVar[Mapping[str, tuple[str, ...]]] = {
         "succeeded": ("queued", "running", "succeeded"),
         "failed": ("queued", "running", "failed"),
         "cancelled": ("queued", "cancelled"),
         "expired": ("queued", "expired"),
     }
+    quirks: ClassVar[Mapping[str, str]] = {
+        "frames": "the task reports frames (duration x framespersecond) and no duration, as when "
+        "frames were asked for at creation (Volcengine's query reference)",
+        "newer_fields": "the fields newer models' tasks carry: generate_audio, draft, "
+        "draft_task_id, priority, safety_identifier and, once succeeded, content.audio_url",
+        "page_echo": "list answers echo page_num and page_size beside total and items "
+        "(BerriAI/litellm's Volcengine video fixtures)",
+    }
+    listing_quirks: ClassVar[frozenset[str]] = frozenset({"page_echo"})
 
     # ---- identity ------------------------------------------------------------------------------
 
@@ -142,7 +160,7 @@ class ArkVendor(Vendor):
                 )
             numbers[name] = value
         status = request.arg("filter.status")
-        if status is not None and status not in self.known:
+        if status is not None and status not in self.table.values():  # Ark's own values only
             return self._error(
                 400,
                 ctx,
@@ -177,7 +195,10 @@ class ArkVendor(Vendor):
             )
             total, page, _ = filtered_page(store, lo, hi, offset, limit, filt)
         items = b",".join(self.task_bytes(t, "task", ctx) for t in page)
-        return Response(200, b'{"total":%d,"items":[%s]}' % (total, items))
+        echo = b""
+        if self.quirk(None, ctx, "page_echo"):
+            echo = b',"page_num":%d,"page_size":%d' % (numbers["page_num"], limit)
+        return Response(200, b'{"total":%d,"items":[%s]%s}' % (total, items, echo))
 
     # ---- rendering -----------------------------------------------------------------------------
 
@@ -204,6 +225,8 @@ class ArkVendor(Vendor):
             content = {"video_url": self.file_url(ctx, task, ".mp4")}
             if attrs.get("return_last_frame", True):
                 content["last_frame_url"] = self.file_url(ctx, task, ".jpg")
+            if self.quirk(task, ctx, "newer_fields"):
+                content["audio_url"] = self.file_url(ctx, task, ".mp3")
             obj["content"] = content
         obj["usage"] = {"completion_tokens": tokens, "total_tokens": tokens}
         obj["created_at"] = int(task.created)
@@ -211,10 +234,20 @@ class ArkVendor(Vendor):
         obj["seed"] = attrs.get("seed", 0)
         obj["resolution"] = resolution
         obj["ratio"] = attrs.get("ratio") or "16:9"
-        obj["duration"] = duration
+        if self.quirk(task, ctx, "frames"):
+            obj["frames"] = duration * fps  # only one of duration and frames is returned
+        else:
+            obj["duration"] = duration
         obj["framespersecond"] = fps
         obj["service_tier"] = "default"
         obj["execution_expires_after"] = 172800
+        if self.quirk(task, ctx, "newer_fields"):
+            obj["generate_audio"] = True
+            obj["draft"] = False
+            # The draft this final video was made from (a draft's own task has draft: true).
+            obj["draft_task_id"] = task.id[:-5] + task.id[-5:][::-1]
+            obj["priority"] = 0
+            obj["safety_identifier"] = "user-0001"
         obj.update(attrs.get("extra") or {})
         return obj
 

@@ -63,12 +63,26 @@ class MinimaxVendor(Vendor):
         "Processing": "running",
         "Success": "succeeded",
         "Fail": "failed",
+        "Failed": "failed",  # a reseller's spelling (YeSongYun/dmxapi.doc)
     }
     sequences: ClassVar[Mapping[str, tuple[str, ...]]] = {
         "succeeded": ("Preparing", "Queueing", "Processing", "Success"),
         "failed": ("Preparing", "Queueing", "Processing", "Fail"),
         "cancelled": ("Preparing", "Queueing", "cancelled"),
         "expired": ("Preparing", "Queueing", "expired"),
+    }
+
+    quirks: ClassVar[Mapping[str, str]] = {
+        "no_base_resp": "answers (query and file) carry no base_resp at all",
+        "bare_base_resp": "base_resp carries status_code only, no status_msg",
+        "backup_download_url": "the file carries backup_download_url: the same video on the "
+        "second server (other_origin_url)",
+        "zero_bytes": "the file says bytes: 0 (live captures)",
+        "file_id_placeholder": "the file's file_id is \"${file_id}\" (MiniMax's own example)",
+        "download_url_without_scheme": "download_url is host/path, without a scheme "
+        "(MiniMax's own example)",
+        "download_url_protocol_relative": "download_url is //host/path",
+        "download_url_placeholder": 'download_url is "${download_url}": no URL at all',
     }
 
     def new_id(self, n: int, created: float, model: str, salt: int) -> str:
@@ -124,18 +138,9 @@ class MinimaxVendor(Vendor):
         phase = task.phases[index]
         file_id: str = task.attrs["file_id"]
         if view == "file":
-            _, _, finished = phase_times(task, index)
-            return {
-                "file": {
-                    "file_id": int(file_id),
-                    "bytes": len(VIDEO_MP4),
-                    "created_at": int(finished if finished is not None else task.created),
-                    "filename": "output.mp4",
-                    "purpose": "video_generation",
-                    "download_url": self.file_url(ctx, task, ".mp4"),
-                },
-                "base_resp": _OK,
-            }
+            return self._with_base_resp(
+                {"file": self._file_object(task, index, ctx)}, _OK, task, ctx
+            )
         obj: dict[str, Any] = {"task_id": task.id, "status": phase.raw}
         if phase.status == "succeeded":
             width, height = _SIZES.get(task.attrs.get("resolution") or "1080P", (1920, 1080))
@@ -146,6 +151,42 @@ class MinimaxVendor(Vendor):
         error = task.error
         if phase.status == "failed" and error is not None and str(error.get("code")).isdigit():
             base = _base_resp(int(error["code"]), error.get("message"))
-        obj["base_resp"] = base
+        self._with_base_resp(obj, base, task, ctx)
         obj.update(task.attrs.get("extra") or {})
+        return obj
+
+    def _file_object(self, task: TaskRecord, index: int, ctx: Ctx) -> dict[str, Any]:
+        """The files answer's ``file``, in the shape the task's quirks ask for."""
+        _, _, finished = phase_times(task, index)
+        url = self.file_url(ctx, task, ".mp4")
+        if self.quirk(task, ctx, "download_url_without_scheme"):
+            url = url.split("://", 1)[1]
+        elif self.quirk(task, ctx, "download_url_protocol_relative"):
+            url = "//" + url.split("://", 1)[1]
+        elif self.quirk(task, ctx, "download_url_placeholder"):
+            url = "${download_url}"
+        file: dict[str, Any] = {
+            "file_id": "${file_id}"
+            if self.quirk(task, ctx, "file_id_placeholder")
+            else int(task.attrs["file_id"]),
+            "bytes": 0 if self.quirk(task, ctx, "zero_bytes") else len(VIDEO_MP4),
+            "created_at": int(finished if finished is not None else task.created),
+            "filename": "output.mp4",
+            "purpose": "video_generation",
+            "download_url": url,
+        }
+        if self.quirk(task, ctx, "backup_download_url"):
+            backup = self.file_url(ctx, task, ".mp4").replace(ctx.base_url, ctx.other_url, 1)
+            file["backup_download_url"] = backup
+        return file
+
+    def _with_base_resp(
+        self, obj: dict[str, Any], base: dict[str, Any], task: TaskRecord, ctx: Ctx
+    ) -> dict[str, Any]:
+        """``obj`` with its ``base_resp``, in the shape the task's quirks ask for."""
+        if self.quirk(task, ctx, "no_base_resp"):
+            return obj
+        if self.quirk(task, ctx, "bare_base_resp"):
+            base = {"status_code": base["status_code"]}
+        obj["base_resp"] = base
         return obj

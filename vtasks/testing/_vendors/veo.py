@@ -27,6 +27,10 @@ _CODES: dict[int, str] = {
 }
 
 
+# Normalized status -> the progress a reseller reports (a string while queued, as some send it).
+_PROGRESS: dict[str, int | str] = {"queued": "0", "running": 50, "succeeded": 100}
+
+
 class VeoVendor(Vendor):
     """``GET /v1/video/query?id=ID`` with Bearer auth; no list endpoint."""
 
@@ -54,6 +58,9 @@ class VeoVendor(Vendor):
         "video_upsampling": "running",
         "video_upsampling_completed": "running",
         "video_upsampling_failed": "failed",
+        # yunwu's table (shellus/mj-studio docs/api/video-unified-api.md) and one reseller's.
+        "success": "succeeded",
+        "unknown": "unknown",
     }
     sequences: ClassVar[Mapping[str, tuple[str, ...]]] = {
         "succeeded": ("pending", "processing", "completed"),
@@ -74,6 +81,13 @@ class VeoVendor(Vendor):
         "failed": ("pending", "image_downloading", "video_generating", "video_generation_failed"),
         "cancelled": ("pending", "cancelled"),
         "expired": ("pending", "video_generating", "expired"),
+    }
+
+    quirks: ClassVar[Mapping[str, str]] = {
+        "progress": 'the task reports progress: the string "0" while queued, 50 while running, '
+        "100 once succeeded, 0 when it failed (docs.octopusx.ai unified-query pages)",
+        "detail": "the task carries detail, the upstream's payload, with an old "
+        "video_generation_error / error_message even once completed",
     }
 
     def new_id(self, n: int, created: float, model: str, salt: int) -> str:
@@ -124,6 +138,15 @@ class VeoVendor(Vendor):
             "enhanced_prompt": task.prompt or "",
             "status_update_time": int(updated * 1000),
         }
+        if self.quirk(task, ctx, "progress"):
+            obj["progress"] = _PROGRESS.get(phase.status, 0)
+        if self.quirk(task, ctx, "detail"):
+            obj["detail"] = {
+                "status": phase.raw,
+                "video_generation_error": "upstream busy, retrying",
+                "error_message": "upstream busy, retrying",
+                "progress_percent": _PROGRESS.get(phase.status, 0),
+            }
         if phase.status == "failed" and task.error is not None:
             obj["error"] = {k: v for k, v in task.error.items() if v is not None}
         obj.update(task.attrs.get("extra") or {})
