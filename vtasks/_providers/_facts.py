@@ -23,6 +23,7 @@ from .._models import TaskStatus
 
 __all__ = [
     "AuthScheme",
+    "CallbackFacts",
     "CodeRule",
     "ProviderFacts",
     "StatusOverride",
@@ -101,6 +102,23 @@ class CodeRule:
     match: Literal["exact", "prefix", "suffix"] = "exact"
 
 
+@attrs.frozen(slots=True, kw_only=True)
+class CallbackFacts:
+    """What a vendor documents about pushes to a task's ``callback_url`` (:mod:`vtasks.callbacks`).
+
+    Attributes:
+        verification: How a push is told genuine: ``"token"`` (the vendor signs nothing; vtasks
+            checks a ``token`` query parameter of the URL you registered, when you give it the
+            token) or ``"vidu-hmac"`` (headers signed with HMAC-SHA256 keyed by the API key).
+        challenge: Whether the vendor first POSTs ``{"challenge": ...}`` and wants it echoed.
+        source: Where the vendor documents it.
+    """
+
+    verification: Literal["token", "vidu-hmac"]
+    challenge: bool = False
+    source: str
+
+
 def _frozen_codes(value: Mapping[str, frozenset[str]]) -> Mapping[str, frozenset[str]]:
     """A read-only copy, so that shared facts cannot be changed by one caller for all."""
     return MappingProxyType(dict(value))
@@ -133,6 +151,8 @@ class ProviderFacts:
         numbered_pages: Whether list pages are addressed by number (else by an opaque token).
         id_filter_max: How many ids one list request may filter on (0: no id filter).
         server_time_filter: Whether the server filters on creation time (else vtasks does).
+        callback: What the vendor pushes to a ``callback_url``, or ``None`` when it documents no
+            callbacks.
     """
 
     name: str
@@ -156,6 +176,7 @@ class ProviderFacts:
     numbered_pages: bool = True
     id_filter_max: int = 0
     server_time_filter: bool = False
+    callback: CallbackFacts | None = None
 
     @property
     def supports_list(self) -> bool:
