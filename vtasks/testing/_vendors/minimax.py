@@ -70,6 +70,17 @@ class MinimaxVendor(Vendor):
         "cancelled": ("Preparing", "Queueing", "cancelled"),
         "expired": ("Preparing", "Queueing", "expired"),
     }
+    # A challenge to echo within 3 s, then the query's shape with the statuses the callback
+    # pages list, in lower case (platform.minimax.io/docs/api-reference/video-generation-t2v).
+    # Retries are not documented: terminal pushes are retried as Ark and Vidu do, so that a
+    # receiver is tested against duplicates.
+    callback_statuses: ClassVar[Mapping[str, str]] = {
+        "Processing": "processing",
+        "Success": "success",
+        "Fail": "failed",
+    }
+    callback_retried: ClassVar[frozenset[str]] = frozenset({"success", "failed"})
+    callback_challenge_seconds: ClassVar[float | None] = 3.0
 
     def new_id(self, n: int, created: float, model: str, salt: int) -> str:
         """Return a numeric id like ``376843862716480``."""
