@@ -716,3 +716,70 @@ def test_a_result_or_a_callback_error_whatever_arrives(
         assert isinstance(outcome.status, int)
         assert isinstance(outcome.body, bytes)
         assert outcome.kind in ("task", "challenge")
+
+
+# ---- NonceCache -------------------------------------------------------------------------------
+
+
+class Ticks:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_nonce_cache_remembers_for_twice_max_age() -> None:
+    ticks = Ticks()
+    cache = callbacks.NonceCache(max_age=10.0, clock=ticks)
+    assert cache("a") is False
+    assert cache("a") is True
+    assert cache("b") is False
+    ticks.now += 19.9
+    assert cache("a") is True
+    ticks.now += 0.2  # 20.1 s after "a" was first seen: a Date that old is refused anyway
+    assert cache("a") is False
+    assert len(cache) == 1  # "b" expired too
+
+
+def test_nonce_cache_is_bounded() -> None:
+    cache = callbacks.NonceCache(max_size=3, clock=Ticks())
+    for nonce in "abcd":
+        assert cache(nonce) is False
+    assert len(cache) == 3
+    assert cache("a") is False  # the oldest went first
+    assert cache("d") is True
+
+
+def test_nonce_cache_rejects_replays_through_parse() -> None:
+    cache = callbacks.NonceCache()
+    assert vidu(seen_nonce=cache).authenticated
+    with pytest.raises(callbacks.CallbackSignatureError, match="replay"):
+        vidu(seen_nonce=cache)
+
+
+@pytest.mark.parametrize(
+    "changes", [{"max_age": 0}, {"max_size": 0}, {"max_size": 1.5}, {"clock": 1}]
+)
+def test_nonce_cache_arguments(changes: dict[str, Any]) -> None:
+    with pytest.raises(vtasks.ConfigurationError):
+        callbacks.NonceCache(**changes)
+
+
+def test_nonce_cache_is_thread_safe() -> None:
+    import threading
+
+    cache = callbacks.NonceCache()
+    fresh: list[bool] = []
+    barrier = threading.Barrier(8)
+
+    def claim() -> None:
+        barrier.wait()
+        fresh.append(not cache("same"))
+
+    threads = [threading.Thread(target=claim) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert fresh.count(True) == 1

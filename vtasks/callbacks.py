@@ -9,7 +9,7 @@ send back the ``status``, ``headers`` and ``body`` of the :class:`CallbackResult
     try:
         result = callbacks.parse(
             "vidu", method=request.method, url=request_url, headers=request.headers,
-            body=body_bytes, secret=VIDU_API_KEY, seen_nonce=nonce_store.seen,
+            body=body_bytes, secret=VIDU_API_KEY, seen_nonce=nonces,  # nonces = NonceCache()
         )
     except callbacks.CallbackError as exc:      # CallbackSignatureError: a forgery or a replay
         return respond(exc.response_status, b"")
@@ -47,7 +47,8 @@ import attrs
 
 from ._callbacks.body import MAX_BODY_BYTES, challenge_answer, read_object, read_task
 from ._callbacks.inbound import read_arguments
-from ._callbacks.verify import TOKEN_PARAMETER, check_token, verify_vidu
+from ._callbacks.nonces import NonceCache
+from ._callbacks.verify import DEFAULT_MAX_AGE, TOKEN_PARAMETER, check_token, verify_vidu
 from ._exceptions import CallbackError, CallbackSignatureError, UnsupportedOperation
 from ._models import Task
 from ._providers import facts
@@ -59,11 +60,9 @@ __all__ = [
     "CallbackError",
     "CallbackResult",
     "CallbackSignatureError",
+    "NonceCache",
     "parse",
 ]
-
-DEFAULT_MAX_AGE = 300.0
-"""How far (seconds) a signed ``Date`` may be from ``now``, either way, by default: 5 minutes."""
 
 _JSON = (("Content-Type", "application/json"),)
 

@@ -36,7 +36,20 @@ from urllib.parse import parse_qsl
 from .._exceptions import CallbackSignatureError
 from .inbound import Inbound, split_target
 
-__all__ = ["TOKEN_PARAMETER", "check_token", "verify_vidu", "vidu_signing_string"]
+__all__ = [
+    "DEFAULT_MAX_AGE",
+    "TOKEN_PARAMETER",
+    "check_token",
+    "verify_vidu",
+    "vidu_signing_string",
+]
+
+DEFAULT_MAX_AGE = 300.0
+"""How far (seconds) a signed ``Date`` may be from ``now``, either way, by default: 5 minutes.
+
+The vendor sets no window; five minutes is the usual one (Standard Webhooks, openai-python's
+``tolerance=300``): wide for clock skew and a retry, narrow for a replay.
+"""
 
 TOKEN_PARAMETER = "token"  # noqa: S105 - the name of a parameter, not a secret
 """The query parameter of the callback URL that carries your token (Ark, volc, MiniMax)."""
