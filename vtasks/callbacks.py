@@ -39,9 +39,9 @@ Per vendor (sources in each provider's facts, ``docs/callbacks.md`` for the whol
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import Literal
+from typing import Literal, Protocol, TypeAlias
 
 import attrs
 
@@ -56,6 +56,7 @@ from ._providers import facts
 __all__ = [
     "DEFAULT_MAX_AGE",
     "MAX_BODY_BYTES",
+    "HeadersLike",
     "TOKEN_PARAMETER",
     "CallbackError",
     "CallbackResult",
@@ -65,6 +66,18 @@ __all__ = [
 ]
 
 _JSON = (("Content-Type", "application/json"),)
+
+
+class _HasItems(Protocol):
+    """What ``dict``, Starlette's ``Headers`` and ``email.message.Message`` have in common."""
+
+    def items(self) -> Iterable[tuple[str, str]]:
+        """``(name, value)`` pairs."""
+        ...
+
+
+HeadersLike: TypeAlias = _HasItems | Iterable[tuple[str | bytes, str | bytes]]
+"""Request headers as frameworks hand them over: a mapping, a ``Message``, ``(name, value)`` pairs."""
 
 
 @attrs.frozen(slots=True, kw_only=True)
@@ -105,7 +118,7 @@ def parse(
     *,
     method: str,
     url: str,
-    headers: Mapping[str, str] | Iterable[tuple[str, str]],
+    headers: HeadersLike,
     body: bytes,
     secret: str | None = None,
     now: datetime | float | None = None,
