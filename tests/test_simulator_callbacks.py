@@ -470,3 +470,19 @@ def test_a_delivery_record_is_plain_data(sim: FakeProviders, receiver: Receiver)
     assert delivery.response == b"{}"
     with pytest.raises(AttributeError):
         delivery.status = 500  # type: ignore[misc]
+
+
+def test_the_docs_example_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    # docs/callbacks.md "Testing your own receiver", pointed at a port nobody listens on.
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parent.parent / "docs" / "callbacks.md").read_text("utf-8")
+    section = text.split("## Testing your own receiver", 1)[1]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    assert "127.0.0.1:8080" in code
+    exec(compile(code.replace("127.0.0.1:8080", f"127.0.0.1:{port}"), "callbacks.md", "exec"), {})
+    lines = capsys.readouterr().out.split("\n")
+    assert lines[:2] == ["status processing 1 0 False", "status success 1 0 False"]
