@@ -14,7 +14,7 @@ import nox
 ROOT = Path(__file__).parent
 PYPROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
 PYTHON = "3.11"
-SOURCES = ["vtasks", "scripts", "tests", "benchmarks", "noxfile.py"]
+SOURCES = ["vtasks", "scripts", "tests", "benchmarks", "examples", "noxfile.py"]
 
 nox.options.sessions = ["lint", "typecheck", "tests", "drift", "fuzz", "quickstart", "prism"]
 nox.options.reuse_venv = "yes"

@@ -78,13 +78,13 @@ def differences(report: dict[str, object], endpoint: str) -> list[tuple[str, str
 
 def test_an_unknown_field(fake: FakeProviders, env: dict[str, str]) -> None:
     (task_id, *_) = seeded(fake, "ark")
-    fake.inject("ark", "set_fields", count=None, fields={"content.audio_url": "https://a"})
+    fake.inject("ark", "set_fields", count=None, fields={"content.audio_track": "https://a"})
     code, report = check_json(env, "ark", "--task-id", task_id)
     assert code == 1
     assert report["drifted"] is True
-    assert differences(report, "get") == [("content.audio_url", "unknown field")]
+    assert differences(report, "get") == [("content.audio_track", "unknown field")]
     # The page's succeeded task has content too; the others have none to add a field to.
-    assert differences(report, "list") == [("items[2].content.audio_url", "unknown field")]
+    assert differences(report, "list") == [("items[2].content.audio_track", "unknown field")]
 
 
 def test_a_new_status(fake: FakeProviders, env: dict[str, str]) -> None:

@@ -39,6 +39,8 @@ def examples() -> list[ex.VTasksError]:
         ex.InvalidRequestError("bad param", **api),  # type: ignore[arg-type]
         ex.ServerError("oops", **api),  # type: ignore[arg-type]
         ex.ResponseError("not JSON", provider="aitoearn", status_code=200, body=b"<html>"),
+        ex.CallbackError("the body is not JSON", provider="ark", body=b"<html>"),
+        ex.CallbackSignatureError("the token is wrong", provider="minimax", response_status=401),
         ex.WaitTimeout(task=task, timeout=600.0),
         ex.DownloadError(
             "connection reset",
@@ -67,6 +69,7 @@ def test_hierarchy() -> None:
     assert issubclass(ex.PermissionDeniedError, ex.AuthenticationError)
     assert issubclass(ex.DownloadExistsError, ex.DownloadError)
     assert issubclass(ex.DownloadExistsError, FileExistsError)
+    assert issubclass(ex.CallbackSignatureError, ex.CallbackError)
     for error in examples():
         assert isinstance(error, ex.VTasksError)
 
@@ -178,6 +181,16 @@ def test_unsupported_operation() -> None:
     error = ex.UnsupportedOperation(provider="minimax", operation="list_tasks")
     assert str(error) == "minimax does not support list_tasks"
     assert isinstance(error, NotImplementedError)
+
+
+def test_callback_errors_say_what_to_answer() -> None:
+    error = ex.CallbackError("the body is empty", provider="ark", body=b"")
+    assert error.response_status == 400
+    assert str(error) == "ark: callback refused: the body is empty; empty body"
+    signature = ex.CallbackSignatureError("the signature does not match", provider="vidu")
+    assert signature.response_status == 401
+    assert str(signature) == "vidu: callback not verified: the signature does not match"
+    assert ex.CallbackError("too big", response_status=413).response_status == 413
 
 
 def test_wait_timeout() -> None:

@@ -15,6 +15,8 @@ Every error vtasks raises is a :class:`VTasksError`::
      │    ├── InvalidRequestError                             400 / 409 / 422
      │    └── ServerError                                     5xx, 408, 425, 499
      ├── ResponseError                                        unparseable / off-spec answer
+ ├── CallbackError                                        a callback request vtasks refuses
+ │    └── CallbackSignatureError                          not shown to come from the vendor
      ├── WaitTimeout                                          wait_for_task ran out of time
      ├── TaskMayExistError                                    a create's outcome is unknown
      └── DownloadError                                        broken or short transfer
@@ -57,6 +59,8 @@ __all__ = [
     "APIError",
     "APITimeoutError",
     "AuthenticationError",
+    "CallbackError",
+    "CallbackSignatureError",
     "ConfigurationError",
     "DownloadError",
     "DownloadExistsError",
@@ -458,6 +462,62 @@ class ResponseError(VTasksError):
             excerpt = _one_line(self.body, BODY_EXCERPT_CHARS)
             text = f"{text}; body {excerpt!r}" if excerpt else f"{text}; empty body"
         return text
+
+
+class CallbackError(VTasksError):
+    """A callback request that :func:`vtasks.callbacks.parse` cannot accept.
+
+    Not a POST, a body that is not a JSON object (or is larger than
+    :data:`vtasks.callbacks.MAX_BODY_BYTES`), a push without a task id. The request came to you,
+    so nothing here is the vendor's answer: ``response_status`` is what to answer it with.
+
+    Attributes:
+        message: What was wrong with the request.
+        provider: The provider key.
+        body: The request body as text (secret scrubbed), at most :data:`MAX_BODY_CHARS` long.
+        body_truncated: Whether ``body`` was cut.
+        response_status: The HTTP status to answer the request with (400, 401, 405, 413).
+    """
+
+    _init_fields: ClassVar[tuple[str, ...]] = ("message", "provider", "body", "response_status")
+    _label: ClassVar[str] = "callback refused"
+    _default_status: ClassVar[int] = 400
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        provider: str | None = None,
+        body: BodyInput = None,
+        response_status: int | None = None,
+    ) -> None:
+        self.provider = provider
+        self.body, self.body_truncated = _body_text(body)
+        self.response_status = self._default_status if response_status is None else response_status
+        super().__init__(message)
+
+    def _describe(self) -> str:
+        text = self._label
+        if self.provider:
+            text = f"{self.provider}: {text}"
+        if self.message:
+            text = f"{text}: {_one_line(self.message, _MESSAGE_MAX_CHARS)}"
+        if self.body is not None:
+            excerpt = _one_line(self.body, BODY_EXCERPT_CHARS)
+            text = f"{text}; body {excerpt!r}" if excerpt else f"{text}; empty body"
+        return text
+
+
+class CallbackSignatureError(CallbackError):
+    """The callback could not be shown to come from the vendor; answer it with 401.
+
+    A missing or wrong Vidu signature, a ``Date`` outside ``max_age``, a nonce seen before, or a
+    missing or wrong ``token`` in the callback URL. The message says which, never the secret or
+    the signature expected.
+    """
+
+    _label = "callback not verified"
+    _default_status = 401
 
 
 class WaitTimeout(VTasksError):  # noqa: N818  (public name, fixed)

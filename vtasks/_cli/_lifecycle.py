@@ -62,9 +62,8 @@ def run_create(args: argparse.Namespace, console: Console) -> int:
     provider: str = args.provider
     if not PROVIDER_INFO[provider].supports_create:
         able = ", ".join(p for p in PROVIDERS if PROVIDER_INFO[p].supports_create)
-        raise CliError(
-            f"vtasks cannot create {provider} tasks", hint=f"create works on {able}", code=2
-        )
+        hint = f"create works on {able}" if able else "no provider's create is wired up yet"
+        raise CliError(f"vtasks cannot create {provider} tasks", hint=hint, code=ExitCode.USAGE)
     inputs = {
         "model": args.model,
         "prompt": args.prompt,

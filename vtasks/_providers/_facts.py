@@ -23,6 +23,7 @@ from .._models import TaskStatus
 
 __all__ = [
     "AuthScheme",
+    "CallbackFacts",
     "CodeRule",
     "ProviderFacts",
     "StatusOverride",
@@ -101,6 +102,23 @@ class CodeRule:
     match: Literal["exact", "prefix", "suffix"] = "exact"
 
 
+@attrs.frozen(slots=True, kw_only=True)
+class CallbackFacts:
+    """What a vendor documents about pushes to a task's ``callback_url`` (:mod:`vtasks.callbacks`).
+
+    Attributes:
+        verification: How a push is told genuine: ``"token"`` (the vendor signs nothing; vtasks
+            checks a ``token`` query parameter of the URL you registered, when you give it the
+            token) or ``"vidu-hmac"`` (headers signed with HMAC-SHA256 keyed by the API key).
+        challenge: Whether the vendor first POSTs ``{"challenge": ...}`` and wants it echoed.
+        source: Where the vendor documents it.
+    """
+
+    verification: Literal["token", "vidu-hmac"]
+    challenge: bool = False
+    source: str
+
+
 def _frozen_codes(value: Mapping[str, frozenset[str]]) -> Mapping[str, frozenset[str]]:
     """A read-only copy, so that shared facts cannot be changed by one caller for all."""
     return MappingProxyType(dict(value))
@@ -140,6 +158,8 @@ class ProviderFacts:
         min_poll_interval: Seconds within which the vendor's statuses do not change (it polls its
             own upstreams that often): a wait on the client's default schedule polls no faster.
             ``0``: no such floor.
+        callback: What the vendor pushes to a ``callback_url``, or ``None`` when it documents no
+            callbacks.
     """
 
     name: str
@@ -167,6 +187,7 @@ class ProviderFacts:
     cancel_path: str | None = None
     delete_path: str | None = None
     min_poll_interval: float = 0.0
+    callback: CallbackFacts | None = None
 
     @property
     def supports_list(self) -> bool:

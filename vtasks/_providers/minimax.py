@@ -43,7 +43,7 @@ from ._base import (
     expect_object,
     request_from_generated,
 )
-from ._facts import CodeRule, ProviderFacts, StatusRow
+from ._facts import CallbackFacts, CodeRule, ProviderFacts, StatusRow
 
 __all__ = ["FACTS", "MinimaxAdapter", "usable_url"]
 
@@ -63,7 +63,13 @@ FACTS = ProviderFacts(
             "Success", TaskStatus.SUCCEEDED, "the video URL needs a second call (files/retrieve)"
         ),
         StatusRow("Fail", TaskStatus.FAILED),
-        StatusRow("Failed", TaskStatus.FAILED, "a reseller's spelling (YeSongYun/dmxapi.doc)"),
+        # Callbacks spell their statuses processing / success / failed (the query: Processing /
+        # Success / Fail); the lookup ignores case, so only "failed" needs a row of its own.
+        StatusRow(
+            "Failed",
+            TaskStatus.FAILED,
+            "a reseller's spelling (YeSongYun/dmxapi.doc); callbacks write failed",
+        ),
     ),
     # base_resp.status_code, sent with HTTP 200 (0 = ok).
     code_rules=(
@@ -85,6 +91,12 @@ FACTS = ProviderFacts(
     # An unknown task_id (or file_id) is answered with 2013 "invalid params" (unconfirmed).
     not_found_codes={"get": frozenset({"2013"}), "files": frozenset({"2013"})},
     timestamps="none in the query; the file's created_at is Unix seconds",
+    # A challenge to echo within 3 s, then the query's shape on every change; nothing signed.
+    callback=CallbackFacts(
+        verification="token",
+        challenge=True,
+        source="platform.minimax.io/docs/api-reference/video-generation-t2v (callback_url)",
+    ),
 )
 """What vtasks knows about MiniMax."""
 

@@ -40,7 +40,14 @@ from ._base import (
     given,
     request_from_generated,
 )
-from ._facts import AuthScheme, CodeRule, ProviderFacts, StatusOverride, StatusRow
+from ._facts import (
+    AuthScheme,
+    CallbackFacts,
+    CodeRule,
+    ProviderFacts,
+    StatusOverride,
+    StatusRow,
+)
 
 __all__ = ["FACTS", "ViduAdapter"]
 
@@ -121,6 +128,11 @@ FACTS = ProviderFacts(
     numbered_pages=False,
     id_filter_max=100,
     server_time_filter=True,
+    # The creations answer's shape on every change, signed with the API token (the body is not
+    # covered); success / failed are retried three times.
+    callback=CallbackFacts(
+        verification="vidu-hmac", source="platform.vidu.com/docs/callback-signature"
+    ),
 )
 """What vtasks knows about Vidu."""
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ._callbacks import CallbackDelivery
 from ._clock import FakeClock
 from ._demo import seed_demo
 from ._fake import DEFAULT_API_KEYS, FakeProviders
@@ -37,6 +38,7 @@ __all__ = [
     "REDACTED",
     "STATUSES",
     "VIDEO_MP4",
+    "CallbackDelivery",
     "FakeClock",
     "FakeProviders",
     "FakeTask",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
+from collections.abc import Callable
 
 __all__ = ["FakeClock"]
 
@@ -30,6 +31,8 @@ class FakeClock:
         # (simulated base, monotonic reading at base, speed): replaced as a whole, so readers on
         # other threads never see half an update and need no lock.
         self._state = (base, time.monotonic(), float(speed))
+        # Told after every manual move or change of speed (the callback dispatcher wakes on it).
+        self._listeners: list[Callable[[], None]] = []
 
     def now(self) -> float:
         """Return the simulated time as Unix seconds (float)."""
@@ -49,11 +52,13 @@ class FakeClock:
         with self._lock:
             base, mono, speed = self._rebased()
             self._state = (base + seconds, mono, speed)
+        self._changed()
 
     def set(self, when: dt.datetime | float) -> None:
         """Jump to ``when`` (aware ``datetime`` or Unix seconds); may move backwards."""
         with self._lock:
             self._state = (_to_seconds(when), time.monotonic(), self._state[2])
+        self._changed()
 
     @property
     def speed(self) -> float:
@@ -67,6 +72,15 @@ class FakeClock:
         with self._lock:
             base, mono, _ = self._rebased()
             self._state = (base, mono, float(value))
+        self._changed()
+
+    def _listen(self, listener: Callable[[], None]) -> None:
+        """Call ``listener`` after each :meth:`advance`, :meth:`set` and change of :attr:`speed`."""
+        self._listeners.append(listener)
+
+    def _changed(self) -> None:
+        for listener in tuple(self._listeners):
+            listener()
 
     def _rebased(self) -> tuple[float, float, float]:
         # Fold the real time elapsed so far into the base, so later changes do not jump.

@@ -7,7 +7,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from types import EllipsisType, TracebackType
 from typing import Any, Self
+from urllib.parse import urlsplit
 
+from ._callbacks import CallbackDelivery, Dispatcher
 from ._clock import FakeClock
 from ._faults import Fault, validate
 from ._lifecycle import LifecycleSpec, build_phases
@@ -55,6 +57,19 @@ def _quirks(provider: str, names: Iterable[str], *, task: bool) -> frozenset[str
     return chosen
 
 
+def _callback_url(provider: str, url: object) -> str | None:
+    """``url`` if it is an http(s) URL and the vendor pushes callbacks, else a ValueError."""
+    if url is None:
+        return None
+    if not VENDORS[provider].callback_statuses:
+        raise ValueError(f"{provider} documents no callbacks: a task cannot have a callback_url")
+    if not isinstance(url, str) or urlsplit(url).scheme not in ("http", "https"):
+        raise ValueError(f"callback_url must be an http(s) URL, not {url!r}")
+    if not urlsplit(url).hostname:
+        raise ValueError(f"callback_url must name a host, not {url!r}")
+    return url
+
+
 def _error_dict(error: str | dict[str, Any] | None) -> dict[str, Any] | None:
     if error is None:
         return None
@@ -92,6 +107,8 @@ class FakeProviders:
             the 414 HTML page a gateway such as nginx sends. ``None``: no limit of its own.
         quirks: Provider -> names of real-traffic shapes (:data:`~vtasks.testing.QUIRKS`) that
             every task and listing of that provider shows; by default none, the documented shapes.
+        callback_timeout: Real seconds a callback receiver has to answer, for every vendor;
+            ``None`` (default): each vendor's own (5 s; 3 s for MiniMax's challenge).
     """
 
     def __init__(
@@ -107,6 +124,7 @@ class FakeProviders:
         record_requests: bool = True,
         max_url_length: int | None = None,
         quirks: Mapping[str, Iterable[str]] | None = None,
+        callback_timeout: float | None = None,
     ) -> None:
         keys = dict(DEFAULT_API_KEYS)
         for provider, key in (api_keys or {}).items():
@@ -124,6 +142,10 @@ class FakeProviders:
         for provider, names in (quirks or {}).items():
             _check_provider(provider)
             self._sim.quirks[provider] = _quirks(provider, names, task=False)
+        self._callbacks = Dispatcher(self._sim, seed=seed, timeout=callback_timeout)
+        for store in self._sim.stores.values():
+            store.on_callback = self._callbacks.wake
+        self.clock._listen(self._callbacks.wake)
         self._main: LoopbackServer | None = None
         self._other: LoopbackServer | None = None
 
@@ -142,10 +164,12 @@ class FakeProviders:
         main.start()
         other.start()
         self._main, self._other = main, other
+        self._callbacks.start()
         return self
 
     def stop(self) -> None:
-        """Stop both servers, close their connections and join their threads."""
+        """Stop both servers and callback deliveries, close connections and join their threads."""
+        self._callbacks.stop()
         self._sim.stopping.set()
         for server in (self._main, self._other):
             if server is not None:
@@ -252,6 +276,7 @@ class FakeProviders:
         return_last_frame: bool = True,
         extra: dict[str, Any] | None = None,
         quirks: Iterable[str] = (),
+        callback_url: str | None = None,
     ) -> FakeTask:
         """Add one task and return a snapshot of it.
 
@@ -286,12 +311,16 @@ class FakeProviders:
             extra: Extra top-level fields merged into the task's JSON.
             quirks: Names of real-traffic shapes this task shows (:data:`~vtasks.testing.QUIRKS`,
                 e.g. ``["frames"]`` for an Ark task that reports frames instead of a duration).
+            callback_url: Where the simulator POSTs the task's changes as the vendor would
+                (Ark / volc, MiniMax after its challenge, Vidu signed with the API key); see
+                :meth:`deliver_callbacks`. Veo and AiToEarn have no callbacks (``ValueError``).
 
         Returns:
             A snapshot of the new task at the current clock time.
         """
         _check_provider(provider)
         chosen = _quirks(provider, quirks, task=True)
+        hook = _callback_url(provider, callback_url)
         attrs: dict[str, Any] = {
             k: v
             for k, v in (
@@ -327,6 +356,7 @@ class FakeProviders:
             record = self._new_record(
                 provider, task_id, created, phases, model, prompt, _error_dict(error), attrs
             )
+            record.callback_url = hook
             sim.stores[provider].add(record)
             return self._snapshot(record)
 
@@ -487,6 +517,29 @@ class FakeProviders:
         _check_provider(provider)
         with self._sim.lock:
             return [t.id for t in reversed(self._sim.stores[provider].all_tasks())]
+
+    # ---- callbacks -------------------------------------------------------------------------
+
+    def deliver_callbacks(self) -> None:
+        """Make every callback delivery due by the clock's time, and return when all are made.
+
+        Deliveries also happen on their own, on a background thread, whenever the clock moves
+        (or, with ``speed > 0``, as it runs); this is the barrier that makes a test
+        deterministic: after it, every push the clock has reached has been POSTed (and answered,
+        or timed out), in order. Pushes are made at the simulated time a phase starts, an
+        unacknowledged terminal one again 5 simulated seconds later, up to three times.
+
+        Raises:
+            RuntimeError: If the simulator is not running.
+        """
+        if not self.running:
+            raise RuntimeError("FakeProviders is not running: call start() or use 'with'")
+        self._callbacks.flush()
+
+    @property
+    def callback_deliveries(self) -> list[CallbackDelivery]:
+        """Every callback POST made so far, oldest first (a copy)."""
+        return self._callbacks.snapshot()
 
     # ---- faults ----------------------------------------------------------------------------
 
@@ -654,4 +707,5 @@ class FakeProviders:
             file_id=record.attrs.get("file_id"),
             error=vendor.error_for(record, phase.status) if failed else None,
             final_status=record.phases[-1].status,
+            callback_url=record.callback_url,
         )

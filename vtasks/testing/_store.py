@@ -7,7 +7,7 @@ of 100,000 tasks pages as fast as one of ten. The simulator's lock guards every 
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from ._tasks import TaskRecord
 
@@ -17,7 +17,7 @@ __all__ = ["ProviderStore"]
 class ProviderStore:
     """Tasks of one provider, by id and in creation order."""
 
-    __slots__ = ("_by_id", "_keys", "_tasks", "files")
+    __slots__ = ("_by_id", "_keys", "_tasks", "callbacks", "files", "on_callback")
 
     def __init__(self) -> None:
         self._by_id: dict[str, TaskRecord] = {}
@@ -25,6 +25,11 @@ class ProviderStore:
         self._tasks: list[TaskRecord] = []
         # MiniMax result file id -> task id.
         self.files: dict[str, str] = {}
+        # Tasks with a callback_url, by id: what the callback dispatcher watches. Kept here, where
+        # every task comes in, so that deliveries do not depend on how a task was made.
+        self.callbacks: dict[str, TaskRecord] = {}
+        #: Called (under the simulator's lock) when a task with a callback_url is stored.
+        self.on_callback: Callable[[], None] | None = None
 
     def __len__(self) -> int:
         return len(self._tasks)
@@ -74,6 +79,7 @@ class ProviderStore:
         file_id = task.attrs.get("file_id")
         if file_id is not None:
             self.files.pop(file_id, None)
+        self.callbacks.pop(task_id, None)
         return True
 
     def clear(self) -> None:
@@ -82,6 +88,7 @@ class ProviderStore:
         self._keys.clear()
         self._tasks.clear()
         self.files.clear()
+        self.callbacks.clear()
 
     def all_tasks(self) -> list[TaskRecord]:
         """Return every task, oldest first."""
@@ -129,3 +136,7 @@ class ProviderStore:
         file_id = task.attrs.get("file_id")
         if file_id is not None:
             self.files[file_id] = task.id
+        if task.callback_url is not None:
+            self.callbacks[task.id] = task
+            if self.on_callback is not None:
+                self.on_callback()

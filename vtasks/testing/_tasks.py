@@ -37,6 +37,7 @@ class TaskRecord:
     __slots__ = (
         "attrs",
         "cache",
+        "callback_url",
         "created",
         "error",
         "id",
@@ -60,6 +61,7 @@ class TaskRecord:
         prompt: str | None,
         error: dict[str, Any] | None,
         attrs: dict[str, Any],
+        callback_url: str | None = None,
     ) -> None:
         self.provider = provider
         self.id = task_id
@@ -71,6 +73,9 @@ class TaskRecord:
         self.prompt = prompt
         self.error = error
         self.attrs = attrs
+        # Where the vendor pushes the task's changes (its create request's callback_url): any
+        # stored record that has one gets deliveries, however it was made (see _callbacks).
+        self.callback_url = callback_url
         # Rendered JSON per (view, phase index); a phase never changes once reached.
         self.cache: dict[tuple[str, int], bytes] = {}
 
@@ -110,6 +115,7 @@ class FakeTask:
         file_id: MiniMax only: the result file id (string, as the query endpoint sends it).
         error: The task's error ``{"code", "message"}`` while failed, else ``None``.
         final_status: The normalized status at the end of the lifecycle.
+        callback_url: Where the simulator pushes the task's changes, or ``None``.
     """
 
     provider: str
@@ -125,6 +131,7 @@ class FakeTask:
     file_id: str | None
     error: dict[str, Any] | None
     final_status: str
+    callback_url: str | None = None
 
     @property
     def is_terminal(self) -> bool:

@@ -100,6 +100,22 @@ class Vendor:
             return True
         return task is not None and name in task.attrs.get("quirks", ())
 
+    callback_statuses: ClassVar[Mapping[str, str]] = {}
+    """Raw status -> the value a callback push carries; other statuses are not pushed.
+
+    Empty for a vendor that documents no callbacks.
+    """
+    callback_retried: ClassVar[frozenset[str]] = frozenset()
+    """The pushed values whose delivery is retried when not acknowledged."""
+    callback_retries: ClassVar[int] = 3
+    """How many times an unacknowledged push of :attr:`callback_retried` is sent again."""
+    callback_ack_seconds: ClassVar[float] = 5.0
+    """How long the vendor waits for a receiver's answer (real seconds)."""
+    callback_challenge_seconds: ClassVar[float | None] = None
+    """MiniMax: seconds to echo the handshake that precedes the pushes; ``None``: no handshake."""
+    callback_view: ClassVar[str] = "task"
+    """The :meth:`render` view a push carries (the vendors push their query's shape)."""
+
     # ---- identity ------------------------------------------------------------------------------
 
     def new_id(self, n: int, created: float, model: str, salt: int) -> str:
@@ -180,6 +196,20 @@ class Vendor:
         merged = dict(default or {})
         merged.update({k: v for k, v in task.error.items() if v is not None})
         return merged
+
+    # ---- callbacks -----------------------------------------------------------------------------
+
+    def callback_body(self, task: TaskRecord, index: int, ctx: Ctx, pushed: str) -> bytes:
+        """The JSON of a push of phase ``index``: the query's shape, the status spelled ``pushed``."""
+        obj = self.render(task, self.callback_view, index, ctx)
+        obj[self.status_key] = pushed
+        return dumps(obj)
+
+    def callback_headers(
+        self, *, url: str, key: str, now: float, nonce: str
+    ) -> list[tuple[str, str]]:
+        """Headers that authenticate a push to ``url`` (none: the vendor signs nothing)."""
+        return []
 
     def file_url(self, ctx: Ctx, task: TaskRecord, suffix: str) -> str:
         """Return the URL at which the simulator serves one of ``task``'s result files."""

@@ -76,6 +76,13 @@ class ArkVendor(Vendor):
         "(BerriAI/litellm's Volcengine video fixtures)",
     }
     listing_quirks: ClassVar[frozenset[str]] = frozenset({"page_echo"})
+    # Every change but a cancellation (the caller's own act) is pushed, the task object as the
+    # query returns it, unsigned; succeeded / failed again three times when not acknowledged
+    # within 5 s (volcengine.com/docs/82379/1520757, callback_url).
+    callback_statuses: ClassVar[Mapping[str, str]] = {
+        raw: raw for raw in ("queued", "running", "succeeded", "failed", "expired")
+    }
+    callback_retried: ClassVar[frozenset[str]] = frozenset({"succeeded", "failed"})
 
     # ---- identity ------------------------------------------------------------------------------
 

@@ -71,6 +71,17 @@ class MinimaxVendor(Vendor):
         "cancelled": ("Preparing", "Queueing", "cancelled"),
         "expired": ("Preparing", "Queueing", "expired"),
     }
+    # A challenge to echo within 3 s, then the query's shape with the statuses the callback
+    # pages list, in lower case (platform.minimax.io/docs/api-reference/video-generation-t2v).
+    # Retries are not documented: terminal pushes are retried as Ark and Vidu do, so that a
+    # receiver is tested against duplicates.
+    callback_statuses: ClassVar[Mapping[str, str]] = {
+        "Processing": "processing",
+        "Success": "success",
+        "Fail": "failed",
+    }
+    callback_retried: ClassVar[frozenset[str]] = frozenset({"success", "failed"})
+    callback_challenge_seconds: ClassVar[float | None] = 3.0
 
     quirks: ClassVar[Mapping[str, str]] = {
         "no_base_resp": "answers (query and file) carry no base_resp at all",

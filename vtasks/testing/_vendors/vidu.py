@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import hmac
 import random
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
 from vtasks.testing._http import Request, Response, dumps, json_response
 from vtasks.testing._tasks import TaskRecord
-from vtasks.testing._timefmt import iso_go, parse_rfc3339
+from vtasks.testing._timefmt import http_date, iso_go, parse_rfc3339
 
 from ._base import Ctx, Vendor, credential, scramble
 
@@ -86,6 +89,13 @@ class ViduVendor(Vendor):
         "cancelled": ("created", "queueing", "cancelled"),
         "expired": ("created", "queueing", "expired"),
     }
+    # The creations answer's shape, signed (callback_headers); success / failed retried three
+    # times (platform.vidu.com/docs/text-to-video, callback_url).
+    callback_statuses: ClassVar[Mapping[str, str]] = {
+        raw: raw for raw in ("processing", "success", "failed")
+    }
+    callback_retried: ClassVar[frozenset[str]] = frozenset({"success", "failed"})
+    callback_view: ClassVar[str] = "creations"
 
     def new_id(self, n: int, created: float, model: str, salt: int) -> str:
         """Return a numeric id like ``850452339872035812``."""
@@ -100,6 +110,30 @@ class ViduVendor(Vendor):
         if status == "failed":
             return {"code": "CreationPolicyViolation", "message": "creation policy violation"}
         return None
+
+    def callback_headers(
+        self, *, url: str, key: str, now: float, nonce: str
+    ) -> list[tuple[str, str]]:
+        """Sign a push as platform.vidu.com/docs/callback-signature describes.
+
+        ``base64(HMAC-SHA256(key, signingString))`` over the method, the callback URL's path
+        (``/`` when empty) and query as written, ``vidu``, the ``Date`` and each signed header as
+        ``Key:value``, every line ending in a newline. Written from the page, apart from the
+        parser in ``vtasks.callbacks``, so that the tests check one against the other.
+        """
+        parts = urlsplit(url)
+        date = http_date(now)
+        signed = (("Date", date), ("x-request-nonce", nonce))
+        text = "\n".join(("POST", parts.path or "/", parts.query, "vidu", date)) + "\n"
+        text += "".join(f"{name}:{value}\n" for name, value in signed)
+        digest = hmac.new(key.encode(), text.encode(), hashlib.sha256).digest()
+        return [
+            *signed,
+            ("X-HMAC-SIGNED-HEADERS", ";".join(name for name, _ in signed)),
+            ("X-HMAC-SIGNATURE", base64.b64encode(digest).decode()),
+            ("X-HMAC-ALGORITHM", "hmac-sha256"),
+            ("X-HMAC-ACCESS-KEY", "vidu"),
+        ]
 
     # ---- HTTP ----------------------------------------------------------------------------------
 
