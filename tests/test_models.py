@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from vtasks._models import TERMINAL_STATUSES, Task, TaskStatus
+from vtasks._models import TERMINAL_STATUSES, Task, TaskStatus, Usage
 
 T0 = datetime(2024, 6, 10, 6, 13, 20, tzinfo=UTC)
 
@@ -36,6 +36,7 @@ DESIGN_FIELDS = [
     "duration",
     "fps",
     "progress",
+    "usage",
     "raw",
 ]
 
@@ -61,6 +62,7 @@ def full_task(**changes: object) -> Task:
         "height": 1080,
         "duration": 5.0,
         "fps": 24.0,
+        "usage": Usage(tokens=108_900),
         "raw": {"id": "cgt-20240610-abc", "secret_blob": "x" * 10_000},
     }
     values.update(changes)
@@ -239,9 +241,28 @@ texts = st.none() | st.text(max_size=30)
         duration=st.none() | st.floats(0, 1e6),
         fps=st.none() | st.floats(0, 240),
         progress=st.none() | st.floats(0, 100),
+        usage=st.none()
+        | st.builds(
+            Usage,
+            tokens=st.none() | st.integers(0, 10**9),
+            credits=st.none() | st.floats(0, 1e6),
+            seconds=st.none() | st.floats(0, 1e4),
+        ),
     )
 )
 def test_to_dict_round_trip_property(task: Task) -> None:
     data = task.to_dict()
     assert Task.from_dict(json.loads(json.dumps(data))) == task
     repr(task)
+
+
+class TestUsage:
+    def test_to_dict_and_back(self) -> None:
+        task = full_task(usage=Usage(credits=40.0))
+        data = task.to_dict()
+        assert data["usage"] == {"tokens": None, "credits": 40.0, "seconds": None}
+        assert Task.from_dict(data).usage == Usage(credits=40.0)
+
+    def test_absent_usage_is_none(self) -> None:
+        assert full_task(usage=None).to_dict()["usage"] is None
+        assert Task.from_dict({"provider": "ark", "id": "x", "usage": "lots"}).usage is None

@@ -40,7 +40,7 @@ from ._exceptions import (
     WaitTimeout,
 )
 from ._lifecycle import CancelOutcome, CancelResult
-from ._models import TERMINAL_STATUSES, Task, TaskStatus
+from ._models import TERMINAL_STATUSES, Task, TaskStatus, Usage
 from ._retry import PollSchedule, RetryPolicy
 from ._version import __version__
 
@@ -79,6 +79,7 @@ __all__ = [
     "TaskMayExistError",
     "TaskStatus",
     "UnsupportedOperation",
+    "Usage",
     "VTasksError",
     "WaitTimeout",
     "__version__",

@@ -18,7 +18,7 @@ import attrs
 
 from vtasks._time import parse_iso8601, to_iso
 
-__all__ = ["TERMINAL_STATUSES", "Task", "TaskStatus"]
+__all__ = ["TERMINAL_STATUSES", "Task", "TaskStatus", "Usage"]
 
 
 class TaskStatus(enum.StrEnum):
@@ -91,6 +91,38 @@ def _to_str_tuple(value: Iterable[str] | str | None) -> tuple[str, ...]:
     return tuple(value)
 
 
+@attrs.frozen(slots=True, kw_only=True)
+class Usage:
+    """What a task cost, in the units the vendor reports; a unit it does not report is ``None``.
+
+    Never computed or estimated: vtasks has no price table. Ark bills in tokens
+    (``usage.total_tokens``), Vidu in credits (``credits``); the other vendors report none, and
+    their tasks' :attr:`Task.usage` is ``None``.
+
+    Attributes:
+        tokens: Tokens billed (Ark: ``usage.total_tokens``).
+        credits: Credits charged (Vidu: ``credits``).
+        seconds: Seconds of video billed, where a vendor counts them.
+    """
+
+    tokens: int | None = None
+    credits: float | None = None
+    seconds: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"tokens": ..., "credits": ..., "seconds": ...}``, ``None`` for an unreported unit."""
+        return {"tokens": self.tokens, "credits": self.credits, "seconds": self.seconds}
+
+    @classmethod
+    def from_dict(cls, data: object) -> Usage | None:
+        """A :meth:`to_dict` result back as a :class:`Usage` (``None`` for anything else)."""
+        if not isinstance(data, Mapping):
+            return None
+        return cls(
+            tokens=data.get("tokens"), credits=data.get("credits"), seconds=data.get("seconds")
+        )
+
+
 @attrs.frozen(slots=True, kw_only=True, cache_hash=True, repr=False)
 class Task:
     """One video-generation task, in the same shape for every provider.
@@ -124,6 +156,7 @@ class Task:
         fps: Frames per second.
         progress: How far the vendor says the task is, a percentage from 0 to 100; only when it
             sends a number (or a numeric string) in that range, else ``None`` (never estimated).
+        usage: What the task cost, as the vendor reports it (:class:`Usage`), else ``None``.
         raw: The provider's task payload as received (not copied, not part of equality,
             hash, ``repr`` or :meth:`to_dict`).
     """
@@ -148,6 +181,7 @@ class Task:
     duration: float | None = None
     fps: float | None = None
     progress: float | None = None
+    usage: Usage | None = None
     # A fresh dict, not a shared read-only mapping: MappingProxyType does not pickle,
     # and a plain dict serializes with json like any payload.
     raw: Mapping[str, Any] = attrs.field(factory=dict, eq=False)
@@ -175,6 +209,8 @@ class Task:
                 out[name] = str(value.value)
             elif name == "video_urls":
                 out[name] = list(value)
+            elif name == "usage":
+                out[name] = value.to_dict()
             else:
                 out[name] = value
         return out
@@ -207,6 +243,8 @@ class Task:
                     value = TaskStatus.UNKNOWN
             elif name == "video_urls" and value is None:
                 value = ()
+            elif name == "usage":
+                value = Usage.from_dict(value)
             kwargs[name] = value
         kwargs.setdefault("status", TaskStatus.UNKNOWN)
         if "raw" in data and isinstance(data["raw"], Mapping):

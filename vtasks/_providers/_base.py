@@ -106,12 +106,19 @@ def _without_dot_segments(path: str) -> str:
 
 
 def request_from_generated(
-    endpoint: str, kwargs: Mapping[str, Any], task_ids: Sequence[str] = ()
+    endpoint: str,
+    kwargs: Mapping[str, Any],
+    task_ids: Sequence[str] = (),
+    *,
+    idempotent: bool = True,
 ) -> Request:
     """Make a :class:`Request` from a generated operation's ``_get_kwargs(...)`` result.
 
-    The generated code owns the path template, the percent-encoding of path parameters and the
-    query parameter names (``filter.task_ids``, ``pager.pagesz``); arrays become repeated keys.
+    The generated code owns the path template, the percent-encoding of path parameters, the
+    query parameter names (``filter.task_ids``, ``pager.pagesz``; arrays become repeated keys)
+    and, for a create, the JSON body: ``kwargs["json"]`` is the generated request model's
+    ``to_dict()``, carried as it is. ``idempotent=False`` marks a request that costs money or
+    changes state (create, cancel, delete), so that it is never sent twice.
     Segments of dots are encoded here (:func:`_without_dot_segments`), the one place every
     adapter's paths pass through, so that no id can change the path.
     """
@@ -127,6 +134,8 @@ def request_from_generated(
         path=_without_dot_segments(str(kwargs["url"])),
         params=tuple(params),
         task_ids=tuple(task_ids),
+        json=kwargs.get("json"),
+        idempotent=idempotent,
     )
 
 

@@ -26,7 +26,7 @@ from .._exceptions import (
     RateLimitError,
     ServerError,
 )
-from .._models import Task, TaskStatus
+from .._models import Task, TaskStatus, Usage
 from .._status import normalize_status
 from .._time import from_unix_seconds
 from ._base import (
@@ -217,6 +217,7 @@ class _SeedanceAdapter(Adapter):
             error_code=error_code,
             duration=duration_of(raw),
             fps=as_float(raw.get("framespersecond")),
+            usage=usage_of(raw.get("usage")),
             raw=raw,
         )
 
@@ -226,6 +227,20 @@ class _SeedanceAdapter(Adapter):
         if isinstance(error, dict):
             return as_text(error.get("code")), as_text(error.get("message"))
         return None, as_text(error)
+
+
+def usage_of(usage: object) -> Usage | None:
+    """Ark's ``usage``: ``total_tokens`` (``completion_tokens`` when only that is sent).
+
+    Video models count no input tokens, so the two are the same figure when both are sent.
+    Anything but a non-negative whole number is no usage at all, never a guess.
+    """
+    if not isinstance(usage, dict):
+        return None
+    tokens = as_int(usage.get("total_tokens"))
+    if tokens is None:
+        tokens = as_int(usage.get("completion_tokens"))
+    return Usage(tokens=tokens) if tokens is not None and tokens >= 0 else None
 
 
 def duration_of(raw: dict[str, Any]) -> float | None:

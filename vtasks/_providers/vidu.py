@@ -24,7 +24,7 @@ from .._exceptions import (
     RateLimitError,
     ServerError,
 )
-from .._models import Task, TaskStatus
+from .._models import Task, TaskStatus, Usage
 from .._status import normalize_status
 from .._time import parse_iso8601
 from ._base import (
@@ -220,6 +220,7 @@ class ViduAdapter(Adapter):
             height=as_int(size.get("height")),
             duration=as_float(video.get("duration")) or as_float(raw.get("duration")),
             fps=as_float(video.get("fps")),
+            usage=_credits(raw.get("credits")),
             raw=raw,
         )
 
@@ -229,6 +230,12 @@ class ViduAdapter(Adapter):
             return None, None
         code = as_text(payload.get("reason")) or as_text(payload.get("err_code"))
         return code or as_text(payload.get("code")), as_text(payload.get("message"))
+
+
+def _credits(value: object) -> Usage | None:
+    """Vidu's ``credits`` (charged at creation, reported on every read) as :class:`Usage`."""
+    credits = as_float(value)
+    return Usage(credits=credits) if credits is not None and credits >= 0 else None
 
 
 def _mapping(value: object) -> dict[str, Any]:
