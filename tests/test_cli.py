@@ -9,6 +9,7 @@ import io
 import json
 import logging
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -152,6 +153,23 @@ def test_get_shows_the_vendors_progress(fake: FakeProviders, env: dict[str, str]
     other = fake.add_task("ark", status="running")
     (line,) = json_lines(vtasks_cli("get", "ark", other.id, "--json", env=env).stdout)
     assert line["progress"] is None
+
+
+def test_get_shows_the_vendors_usage(fake: FakeProviders, env: dict[str, str]) -> None:
+    """Vidu's credits and Ark's tokens are on the card in their units and in ``--json``."""
+    task = fake.add_task("vidu", credits=40)
+    fields = dict(
+        line.split(None, 1)
+        for line in vtasks_cli("get", "vidu", task.id, env=env).stdout.splitlines()
+    )
+    assert fields["usage"] == "40 credits"
+    (line,) = json_lines(vtasks_cli("get", "vidu", task.id, "--json", env=env).stdout)
+    assert line["usage"] == {"tokens": None, "credits": 40.0, "seconds": None}
+    ark = fake.add_task("ark", duration=5)
+    card = vtasks_cli("get", "ark", ark.id, env=env).stdout
+    assert re.search(r"^usage\s+[0-9,]+ tokens$", card, re.M), card
+    veo = fake.add_task("veo")
+    assert "usage" not in vtasks_cli("get", "veo", veo.id, env=env).stdout
 
 
 def test_get_unknown_id_is_one_line_exit_1(env: dict[str, str]) -> None:

@@ -14,7 +14,8 @@ def test_seedance_usage_is_total_tokens(api: Api, provider: str) -> None:
     added = api.fake.add_task(provider, duration=5)
     task = api.client(provider).get_task(added.id)
     tokens = task.raw["usage"]["total_tokens"]
-    assert isinstance(tokens, int) and tokens > 0
+    assert isinstance(tokens, int)
+    assert tokens > 0
     assert task.usage == Usage(tokens=tokens)
     assert task.to_dict()["usage"] == {"tokens": tokens, "credits": None, "seconds": None}
 

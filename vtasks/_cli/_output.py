@@ -343,6 +343,13 @@ def print_table(
             out.write("  ".join(parts).rstrip() + "\n")
 
 
+def usage_text(usage: dict[str, Any]) -> str:
+    """A task's usage as the vendor counts it: ``108,000 tokens``, ``20 credits``."""
+    units = (("tokens", "tokens"), ("credits", "credits"), ("seconds", "s billed"))
+    parts = [f"{usage[key]:,g} {unit}" for key, unit in units if usage.get(key) is not None]
+    return ", ".join(parts) or "none reported"
+
+
 def print_task_card(task: Task, *, out: IO[str], style: Style) -> None:
     """Print one task as aligned ``field  value`` lines, leaving out empty fields."""
     data = task.to_dict()
@@ -356,6 +363,8 @@ def print_task_card(task: Task, *, out: IO[str], style: Style) -> None:
             text = "\n".join(value)
         elif key == "progress":
             text = f"{value:g}%"  # a percentage: "50%", "12.5%"
+        elif key == "usage":
+            text = usage_text(value)
         else:
             text = str(value)
         # A vendor's line breaks stay line breaks (aligned below); every other control is escaped.
