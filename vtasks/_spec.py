@@ -36,6 +36,10 @@ ENDPOINT_OPERATIONS = {
     "delete": "delete_task",
 }
 
+# An endpoint whose operation may be curated under another id: Ark's one DELETE both cancels a
+# queued task and deletes a finished one's record, and is curated once, as ``cancel_task``.
+_FALLBACK_OPERATIONS = {"delete": "cancel_task"}
+
 
 @functools.cache
 def document(provider: str) -> dict[str, Any]:
@@ -50,6 +54,14 @@ def operation(provider: str, endpoint: str) -> tuple[str, str, dict[str, Any]] |
     operation_id = ENDPOINT_OPERATIONS.get(endpoint)
     if operation_id is None:
         return None
+    found = _find(provider, operation_id)
+    fallback = _FALLBACK_OPERATIONS.get(endpoint)
+    if found is None and fallback is not None:
+        found = _find(provider, fallback)
+    return found
+
+
+def _find(provider: str, operation_id: str) -> tuple[str, str, dict[str, Any]] | None:
     for path, item in document(provider).get("paths", {}).items():
         for method, op in item.items():
             if isinstance(op, dict) and op.get("operationId") == operation_id:

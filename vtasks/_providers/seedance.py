@@ -16,15 +16,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from types import ModuleType
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import attrs
 
 from .._exceptions import (
+    APIError,
     AuthenticationError,
+    ConfigurationError,
     InvalidRequestError,
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
     ServerError,
+    UnsupportedOperation,
+    VTasksError,
 )
 from .._models import Task, TaskStatus, Usage
 from .._status import normalize_status
@@ -39,9 +45,13 @@ from ._base import (
     expect_id,
     expect_items,
     expect_object,
+    given,
     request_from_generated,
 )
 from ._facts import CallbackFacts, CodeRule, ProviderFacts, StatusRow
+
+if TYPE_CHECKING:
+    from .._inputs import CreateSpec, Image
 
 __all__ = ["ARK", "VOLC", "ArkAdapter", "VolcAdapter", "duration_of"]
 
@@ -93,6 +103,14 @@ _CODE_RULES = (
 
 _TASKS = "/contents/generations/tasks"
 
+# Ark's image limits (volcengine.com/docs/82379/1520757, "image requirements"): under 30 MB each;
+# reference images 1-4 (seedance-1-0-lite-i2v, the one model that takes them). The pixel limits
+# (300-6000 px a side, ratio 0.4-2.5) need the image decoded: left to Ark.
+MAX_IMAGE_BYTES = 30 * 1024 * 1024
+MAX_REFERENCE_IMAGES = 4
+# Ark's seed range: -1 (random) to 2**32 - 1.
+SEED_RANGE = (-1, 2**32 - 1)
+
 # Ark POSTs the task object (the query's shape) on every status change, and again up to three
 # times for succeeded / failed when not acknowledged within 5 s; it signs nothing. Whether the
 # reseller (volc) forwards them is unconfirmed: its pages pass callback_url through unchanged.
@@ -110,6 +128,11 @@ def _facts(name: str, title: str, base_url: str, prefix: str) -> ProviderFacts:
         default_base_url=base_url,
         get_path=f"{prefix}{_TASKS}/{{id}}",
         list_path=f"{prefix}{_TASKS}",
+        create_path=f"{prefix}{_TASKS}",
+        # One DELETE does both, chosen by the server from the status (a queued task is cancelled,
+        # a finished one deleted): volcengine.com/docs/82379/1521720.
+        cancel_path=f"{prefix}{_TASKS}/{{id}}",
+        delete_path=f"{prefix}{_TASKS}/{{id}}",
         status_rows=_STATUS_ROWS,
         code_rules=_CODE_RULES,
         timestamps="integer Unix seconds (created_at, updated_at); no finish time",
@@ -142,6 +165,9 @@ class _SeedanceAdapter(Adapter):
 
         self._get: ModuleType = importlib.import_module(f"{self.package}.api.tasks.get_task")
         self._list: ModuleType = importlib.import_module(f"{self.package}.api.tasks.list_tasks")
+        self._create: ModuleType = importlib.import_module(f"{self.package}.api.tasks.create_task")
+        self._cancel: ModuleType = importlib.import_module(f"{self.package}.api.tasks.cancel_task")
+        self._models: ModuleType = importlib.import_module(f"{self.package}.models")
 
     def get_request(self, task_id: str) -> Request:
         """GET ``.../contents/generations/tasks/{id}``."""
@@ -227,6 +253,130 @@ class _SeedanceAdapter(Adapter):
         if isinstance(error, dict):
             return as_text(error.get("code")), as_text(error.get("message"))
         return None, as_text(error)
+
+    # -- create / cancel / delete --
+
+    def create_request(self, spec: CreateSpec) -> Request:
+        """POST ``.../contents/generations/tasks``: ``content[]`` of text and role-tagged images.
+
+        Raises:
+            ConfigurationError: A last frame without a first, too many or too large images, a
+                duration that is not whole seconds, a seed out of range, nothing to generate from.
+            UnsupportedOperation: Reference images together with frames (Ark's two image modes
+                exclude each other).
+        """
+        content = self._content(spec)
+        duration = None
+        if spec.duration is not None:
+            if not spec.duration.is_integer():
+                raise ConfigurationError(
+                    f"{self.name} takes whole seconds as duration, not {spec.duration:g}",
+                    hint='for a frame count, pass extra={"frames": 121}',
+                )
+            duration = int(spec.duration)
+        if spec.seed is not None and not SEED_RANGE[0] <= spec.seed <= SEED_RANGE[1]:
+            raise ConfigurationError(
+                f"{self.name} takes a seed in [{SEED_RANGE[0]}, {SEED_RANGE[1]}], not {spec.seed}"
+            )
+        # The generated request model builds the body: its to_dict() is what the spec says.
+        body = self._models.SeedanceCreateRequest(
+            model=spec.model,
+            content=content,
+            **given(
+                ratio=spec.aspect_ratio,
+                duration=duration,
+                resolution=spec.resolution,
+                seed=spec.seed,
+                callback_url=spec.callback_url,
+            ),
+        )
+        request = request_from_generated(
+            "create", self._create._get_kwargs(body=body), idempotent=False
+        )
+        if spec.extra:
+            # Vendor fields vtasks does not map travel verbatim, and win over the mapped ones.
+            request = attrs.evolve(request, json={**request.json, **spec.extra})
+        return request
+
+    def _content(self, spec: CreateSpec) -> list[Any]:
+        """The ``content[]`` items (generated models): the prompt, then the images by role."""
+        if spec.last_frame is not None and spec.first_frame is None:
+            raise ConfigurationError(f"{self.name} takes a last_frame only with a first_frame")
+        frames = spec.first_frame is not None
+        if frames and spec.reference_images:
+            raise UnsupportedOperation(
+                "reference images and first/last frames are separate modes; give one or the other",
+                provider=self.name,
+                operation="create_task",
+            )
+        if len(spec.reference_images) > MAX_REFERENCE_IMAGES:
+            raise ConfigurationError(
+                f"{self.name} takes at most {MAX_REFERENCE_IMAGES} reference images, "
+                f"not {len(spec.reference_images)}"
+            )
+        models = self._models
+        items: list[Any] = []
+        if spec.prompt is not None:
+            items.append(models.SeedanceContentItem(type_="text", text=spec.prompt))
+        roles: list[tuple[str, Image]] = [
+            (role, image)
+            for role, image in (("first_frame", spec.first_frame), ("last_frame", spec.last_frame))
+            if image is not None
+        ]
+        roles.extend(("reference_image", image) for image in spec.reference_images)
+        for role, image in roles:
+            if image.size is not None and image.size > MAX_IMAGE_BYTES:
+                raise ConfigurationError(
+                    f"{self.name} takes images under {MAX_IMAGE_BYTES // 2**20} MB; "
+                    f"the {role} is {image.size:,} bytes"
+                )
+            items.append(
+                models.SeedanceContentItem(
+                    type_="image_url", image_url=models.SeedanceMediaUrl(url=image.url), role=role
+                )
+            )
+        if not items:
+            raise ConfigurationError(f"{self.name} needs a prompt or an image to generate from")
+        return items
+
+    def parse_created(self, payload: Any, spec: CreateSpec) -> Task:
+        """``{"id": ...}`` only: the new task is queued, with the model and prompt asked for."""
+        created = expect_object(self.name, "create answer", payload)
+        return Task(
+            provider=self.name,
+            id=expect_id(self.name, created.get("id"), created),
+            status=TaskStatus.QUEUED,
+            raw_status=None,
+            model=spec.model,
+            prompt=spec.prompt,
+            raw=created,
+        )
+
+    def cancellable(self, task: Task) -> bool:
+        """Only a queued task: Ark refuses to cancel a running one."""
+        return task.status is TaskStatus.QUEUED
+
+    def cancel_request(self, task_id: str) -> Request:
+        """DELETE ``.../tasks/{id}`` (cancels a queued task)."""
+        kwargs = self._cancel._get_kwargs(task_id)
+        return request_from_generated("cancel", kwargs, (task_id,), idempotent=False)
+
+    def delete_request(self, task_id: str) -> Request:
+        """The same DELETE (deletes a finished task's record): Ark decides by the status."""
+        kwargs = self._cancel._get_kwargs(task_id)
+        return request_from_generated("delete", kwargs, (task_id,), idempotent=False)
+
+    def cancel_refused(self, error: VTasksError) -> bool:
+        """A 400 or 409 answer to the DELETE: the task moved on (running, already cancelled).
+
+        Ark answers a state it cannot cancel with a 400 ``InvalidParameter``-family error
+        (volcengine.com/docs/82379/1521720; the exact code is unconfirmed, so the status decides).
+        """
+        return (
+            isinstance(error, APIError)
+            and not isinstance(error, NotFoundError)
+            and error.status_code in (400, 409)
+        )
 
 
 def usage_of(usage: object) -> Usage | None:

@@ -2,6 +2,9 @@
 # DO NOT EDIT: change the spec, specs/config/veo.yaml or specs/templates/, then run `nox -s regen`.
 """Contains all the data models used in inputs/outputs"""
 
+from .veo_create_request import VeoCreateRequest
+from .veo_create_request_aspect_ratio import VeoCreateRequestAspectRatio
+from .veo_created import VeoCreated
 from .veo_error import VeoError
 from .veo_error_body import VeoErrorBody
 from .veo_task import VeoTask
@@ -9,6 +12,9 @@ from .veo_task_detail import VeoTaskDetail
 from .veo_task_status import VeoTaskStatus
 
 __all__ = (
+    "VeoCreateRequest",
+    "VeoCreateRequestAspectRatio",
+    "VeoCreated",
     "VeoError",
     "VeoErrorBody",
     "VeoTask",

@@ -4,6 +4,13 @@
 
 from .ark_error import ArkError
 from .ark_error_body import ArkErrorBody
+from .seedance_content_item import SeedanceContentItem
+from .seedance_content_item_draft_task import SeedanceContentItemDraftTask
+from .seedance_create_request import SeedanceCreateRequest
+from .seedance_create_request_service_tier import SeedanceCreateRequestServiceTier
+from .seedance_created import SeedanceCreated
+from .seedance_empty import SeedanceEmpty
+from .seedance_media_url import SeedanceMediaUrl
 from .seedance_task import SeedanceTask
 from .seedance_task_content import SeedanceTaskContent
 from .seedance_task_error import SeedanceTaskError
@@ -14,6 +21,13 @@ from .seedance_usage import SeedanceUsage
 __all__ = (
     "ArkError",
     "ArkErrorBody",
+    "SeedanceContentItem",
+    "SeedanceContentItemDraftTask",
+    "SeedanceCreateRequest",
+    "SeedanceCreateRequestServiceTier",
+    "SeedanceCreated",
+    "SeedanceEmpty",
+    "SeedanceMediaUrl",
     "SeedanceTask",
     "SeedanceTaskContent",
     "SeedanceTaskError",
