@@ -87,11 +87,13 @@ class HostileServer:
 
     script: Script
     requests: list[RawRequest] = field(default_factory=list)
+    #: The port to listen on (``0``: any free one).
+    port: int = 0
     #: Bytes each script wrote through :func:`send` (what an endless body managed to push).
     sent: list[int] = field(default_factory=lambda: [0])
 
     def __post_init__(self) -> None:
-        self._listener = socket.create_server(("127.0.0.1", 0))
+        self._listener = socket.create_server(("127.0.0.1", self.port))
         self._stop = threading.Event()
         self._connections: list[socket.socket] = []
         self._threads: list[threading.Thread] = []

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ssl
 import threading
+import time
 from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -257,7 +258,9 @@ class BaseClient(Generic[HttpT, TasksT]):
         if not self._adapter.supports_create:
             raise UnsupportedOperation(provider=self.provider, operation="create_task")
         spec = create_spec(**inputs)  # every check, local files read: all before any request
-        return create_flow(self._adapter, spec, self.clock.now())
+        # The wall clock, not ``self.clock`` (monotonic): ``sent_at`` is compared with the
+        # vendor's ``created_at`` when reconciling, so it must be a real UTC time.
+        return create_flow(self._adapter, spec, time.time())
 
     def _cancel_flow(self, task_id: str, delete: object) -> Flow[CancelResult]:
         from ._flows.lifecycle import cancel_flow

@@ -64,7 +64,7 @@ def _may_exist(
 
 
 def create_flow(adapter: Adapter, spec: CreateSpec, now: float) -> Flow[Task]:
-    """Create one task from ``spec``; ``now`` is the client clock's time (Unix seconds).
+    """Create one task from ``spec``; ``now`` is the wall-clock time it is sent (Unix seconds).
 
     The adapter checks what the vendor can do before the request exists, so a refused input is
     a ``ConfigurationError`` or ``UnsupportedOperation`` before any I/O.
