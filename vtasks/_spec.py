@@ -49,9 +49,15 @@ def document(provider: str) -> dict[str, Any]:
     return doc
 
 
-def operation(provider: str, endpoint: str) -> tuple[str, str, dict[str, Any]] | None:
-    """``(METHOD, path template, operation object)`` of an endpoint, or ``None`` if the spec has none."""
-    operation_id = ENDPOINT_OPERATIONS.get(endpoint)
+def operation(
+    provider: str, endpoint: str, operation_id: str | None = None
+) -> tuple[str, str, dict[str, Any]] | None:
+    """``(METHOD, path template, operation object)`` of an endpoint, or ``None`` if the spec has none.
+
+    ``operation_id`` names the operation outright, for an endpoint that maps to several (Vidu's
+    one create per mode: ``create_text2video``, ``create_img2video``, ...).
+    """
+    operation_id = operation_id or ENDPOINT_OPERATIONS.get(endpoint)
     if operation_id is None:
         return None
     found = _find(provider, operation_id)

@@ -13,13 +13,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import attrs
+
 from .._exceptions import (
     AuthenticationError,
+    ConfigurationError,
     InvalidRequestError,
     NotFoundError,
     ResponseError,
     ServerError,
 )
+from .._inputs import CreateSpec
 from .._models import Task, TaskStatus
 from .._status import normalize_status
 from .._time import parse_iso8601
@@ -51,6 +55,7 @@ FACTS = ProviderFacts(
     auth=AuthScheme("X-Api-Key", ""),
     get_path="/api/ai/video/generations/{id}",
     list_path="/api/ai/video/generations",
+    create_path="/api/ai/video/generations",
     status_rows=(
         StatusRow("SUBMITTED", _Q),
         StatusRow("NOT_START", _Q, _IN_ENUM),
@@ -89,14 +94,19 @@ FACTS = ProviderFacts(
 """What vtasks knows about AiToEarn."""
 
 
+# The create body's prompt limit (yikart/AiToEarn libs/aitoearn-ai-shared/src/dtos/video.dto.ts).
+_MAX_PROMPT = 4000
+
+
 class AitoearnAdapter(Adapter):
     """``GET /api/ai/video/generations`` and ``GET /api/ai/video/generations/{taskId}``."""
 
     facts = FACTS
 
     def __init__(self) -> None:
-        from vtasks_gen_aitoearn.api.video import get_task, list_tasks
+        from vtasks_gen_aitoearn.api.video import create_task, get_task, list_tasks
 
+        self._create = create_task
         self._get = get_task
         self._list = list_tasks
 
@@ -168,6 +178,66 @@ class AitoearnAdapter(Adapter):
             error=as_text(error.get("message")) if isinstance(error, dict) else as_text(error),
             duration=as_float(inputs.get("duration")),
             raw=raw,
+        )
+
+    def create_request(self, spec: CreateSpec) -> Request:
+        """``POST /api/ai/video/generations`` (yikart/AiToEarn video.dto.ts).
+
+        Raises:
+            ConfigurationError: No prompt, a prompt over 4000 characters, a fractional duration,
+                a callback URL (AiToEarn has no callbacks: poll instead).
+        """
+        from vtasks_gen_aitoearn.models import AitoearnCreateRequest
+
+        if spec.callback_url is not None:
+            raise ConfigurationError("aitoearn: AiToEarn sends no callbacks; poll the task instead")
+        if spec.prompt is None:
+            raise ConfigurationError("aitoearn: a prompt is required")
+        if len(spec.prompt) > _MAX_PROMPT:
+            raise ConfigurationError(
+                f"aitoearn: the prompt is {len(spec.prompt):,} characters, over {_MAX_PROMPT:,}"
+            )
+        if spec.duration is not None and spec.duration != int(spec.duration):
+            raise ConfigurationError(
+                f"aitoearn: duration must be whole seconds, not {spec.duration}"
+            )
+        body = AitoearnCreateRequest(
+            **given(
+                model=spec.model,
+                prompt=spec.prompt,
+                image=spec.first_frame.url if spec.first_frame else None,
+                image_tail=spec.last_frame.url if spec.last_frame else None,
+                images=[image.url for image in spec.reference_images] or None,
+                ratio=spec.aspect_ratio,
+                resolution=spec.resolution,
+                duration=int(spec.duration) if spec.duration is not None else None,
+                seed=spec.seed,
+            )
+        )
+        request = request_from_generated(
+            "create", self._create._get_kwargs(body=body), idempotent=False
+        )
+        return attrs.evolve(request, json={**request.json, **spec.extra})
+
+    def parse_created(self, payload: Any, spec: CreateSpec) -> Task:
+        """The ``data`` of ``{code: 0, data: {id, status}}``."""
+        data = expect_object(self.name, "answer", payload).get("data")
+        task_id = as_text(data.get("id")) if isinstance(data, dict) else None
+        if not isinstance(data, dict) or task_id is None:
+            raise ResponseError(
+                "the create answer has no task id in data",
+                provider=self.name,
+                body=json_excerpt(payload),
+            )
+        raw_status = as_text(data.get("status"))
+        return Task(
+            provider=self.name,
+            id=task_id,
+            status=normalize_status(self.name, raw_status) if raw_status else TaskStatus.QUEUED,
+            raw_status=raw_status,
+            model=spec.model,
+            prompt=spec.prompt,
+            raw=data,
         )
 
     def business_error(self, payload: Any) -> tuple[str, str | None] | None:

@@ -26,11 +26,15 @@ import attrs
 
 from .._exceptions import (
     AuthenticationError,
+    ConfigurationError,
     InvalidRequestError,
     PermissionDeniedError,
     RateLimitError,
+    ResponseError,
     ServerError,
+    UnsupportedOperation,
 )
+from .._inputs import CreateSpec
 from .._models import Task, TaskStatus
 from .._status import fold, normalize_status
 from .._time import from_unix_seconds
@@ -41,6 +45,8 @@ from ._base import (
     as_text,
     expect_id,
     expect_object,
+    given,
+    json_excerpt,
     request_from_generated,
 )
 from ._facts import CallbackFacts, CodeRule, ProviderFacts, StatusRow
@@ -54,6 +60,7 @@ FACTS = ProviderFacts(
     title="MiniMax Hailuo",
     default_base_url="https://api.minimax.io",
     get_path="/v1/query/video_generation?task_id={id}",
+    create_path="/v1/video_generation",
     extra=("/v1/files/retrieve?file_id={file_id}",),
     status_rows=(
         StatusRow("Preparing", _Q),
@@ -141,6 +148,12 @@ def usable_url(value: object) -> str | None:
 _FAILED = frozenset(fold(row.raw) for row in FACTS.status_rows if row.status is TaskStatus.FAILED)
 
 
+# MiniMax's create pages (platform.minimax.io/docs/api-reference/video-generation-i2v, -s2v).
+_MAX_PROMPT = 2000
+_MAX_IMAGE_BYTES = 20 * 1024 * 1024
+_DURATIONS = (6, 10)
+
+
 class MinimaxAdapter(Adapter):
     """``GET /v1/query/video_generation`` and ``GET /v1/files/retrieve``."""
 
@@ -148,9 +161,10 @@ class MinimaxAdapter(Adapter):
 
     def __init__(self) -> None:
         from vtasks_gen_minimax.api.files import retrieve_file
-        from vtasks_gen_minimax.api.video import get_task
+        from vtasks_gen_minimax.api.video import create_task, get_task
 
         self._get = get_task
+        self._create = create_task
         self._retrieve = retrieve_file
 
     def get_request(self, task_id: str) -> Request:
@@ -175,6 +189,93 @@ class MinimaxAdapter(Adapter):
             error=error_message,
             error_code=error_code,
             raw=payload,
+        )
+
+    def create_request(self, spec: CreateSpec) -> Request:
+        """``POST /v1/video_generation``: frames, or one subject reference (S2V), never both.
+
+        Raises:
+            ConfigurationError: A duration other than 6 or 10, an aspect ratio or a seed (MiniMax
+                has neither: send them in ``extra`` if a model learns them), a prompt over 2000
+                characters, an image over 20 MB, a last frame without a first.
+            UnsupportedOperation: More than one reference image, or references with frames.
+        """
+        from vtasks_gen_minimax.models import MinimaxCreateRequest, MinimaxSubjectReference
+        from vtasks_gen_minimax.models.minimax_create_request_duration import (
+            MinimaxCreateRequestDuration,
+        )
+
+        if spec.aspect_ratio is not None:
+            raise ConfigurationError(
+                "minimax: there is no aspect ratio field (the frame or the model sets it); "
+                "send a vendor field in extra if you need one"
+            )
+        if spec.seed is not None:
+            raise ConfigurationError("minimax: MiniMax takes no seed")
+        duration: MinimaxCreateRequestDuration | None = None
+        if spec.duration is not None:
+            if spec.duration not in _DURATIONS:
+                raise ConfigurationError(
+                    f"minimax: duration must be 6 or 10 seconds, not {spec.duration:g}"
+                )
+            duration = MinimaxCreateRequestDuration(int(spec.duration))
+        if spec.prompt is not None and len(spec.prompt) > _MAX_PROMPT:
+            raise ConfigurationError(
+                f"minimax: the prompt is {len(spec.prompt):,} characters, over {_MAX_PROMPT:,}"
+            )
+        if spec.last_frame is not None and spec.first_frame is None:
+            raise ConfigurationError("minimax: a last frame needs a first frame")
+        if len(spec.reference_images) > 1:
+            raise UnsupportedOperation(
+                "MiniMax takes one subject reference image", provider=self.name, operation="create"
+            )
+        if spec.reference_images and spec.first_frame is not None:
+            raise UnsupportedOperation(
+                "MiniMax cannot combine a subject reference (S2V) with frames",
+                provider=self.name,
+                operation="create",
+            )
+        for image in spec.images:
+            if image.size is not None and image.size > _MAX_IMAGE_BYTES:
+                raise ConfigurationError(
+                    f"minimax: an image is {image.size:,} bytes, over MiniMax's 20 MB"
+                )
+        subjects = [
+            MinimaxSubjectReference(type_="character", image=[image.url])
+            for image in spec.reference_images
+        ]
+        body = MinimaxCreateRequest(
+            **given(
+                model=spec.model,
+                prompt=spec.prompt,
+                duration=duration,
+                resolution=spec.resolution,
+                first_frame_image=spec.first_frame.url if spec.first_frame else None,
+                last_frame_image=spec.last_frame.url if spec.last_frame else None,
+                subject_reference=subjects or None,
+                callback_url=spec.callback_url,
+            )
+        )
+        request = request_from_generated(
+            "create", self._create._get_kwargs(body=body), idempotent=False
+        )
+        return attrs.evolve(request, json={**request.json, **spec.extra})
+
+    def parse_created(self, payload: Any, spec: CreateSpec) -> Task:
+        """``{task_id, base_resp}``: a queued task (a non-zero ``base_resp`` is an error before this)."""
+        answer = expect_object(self.name, "create answer", payload)
+        task_id = as_text(answer.get("task_id"))
+        if task_id is None:
+            raise ResponseError(
+                "the create answer has no task_id", provider=self.name, body=json_excerpt(payload)
+            )
+        return Task(
+            provider=self.name,
+            id=task_id,
+            status=TaskStatus.QUEUED,
+            model=spec.model,
+            prompt=spec.prompt,
+            raw=answer,
         )
 
     def follow_up(self, task: Task) -> Request | None:

@@ -16,14 +16,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import attrs
+
 from .._exceptions import (
     AuthenticationError,
+    ConfigurationError,
     InvalidRequestError,
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
+    ResponseError,
     ServerError,
+    UnsupportedOperation,
+    VTasksError,
 )
+from .._inputs import CreateSpec
 from .._models import Task, TaskStatus, Usage
 from .._status import normalize_status
 from .._time import parse_iso8601
@@ -38,6 +45,7 @@ from ._base import (
     expect_items,
     expect_object,
     given,
+    json_excerpt,
     request_from_generated,
 )
 from ._facts import (
@@ -60,6 +68,8 @@ FACTS = ProviderFacts(
     auth=AuthScheme("Authorization", "Token "),
     get_path="/ent/v2/tasks/{id}/creations",
     list_path="/ent/v2/tasks",
+    create_path="/ent/v2/{text2video|img2video|start-end2video|reference2video}",
+    cancel_path="/ent/v2/tasks/{id}/cancel",
     status_rows=(
         StatusRow("created", _Q),
         StatusRow("queueing", _Q),
@@ -137,16 +147,72 @@ FACTS = ProviderFacts(
 """What vtasks knows about Vidu."""
 
 
+# Vidu's create pages (platform.vidu.com/docs/text-to-video, /docs/image-to-video; ZeoXel/SUNSTUDIO
+# docs/vidu.md@93e3c2ae): images as URLs or base64, each under 50 MB; 1-7 references.
+_MAX_PROMPT = 2000
+_MAX_IMAGE_BYTES = 50 * 1024 * 1024
+_MAX_REFERENCES = 7
+
+# The create mode chosen by the inputs -> the curated operationId (one endpoint each).
+CREATE_OPERATIONS = {
+    "text2video": "create_text2video",
+    "img2video": "create_img2video",
+    "start-end2video": "create_start_end2video",
+    "reference2video": "create_reference2video",
+}
+
+
+def create_mode(spec: CreateSpec) -> str:
+    """The Vidu endpoint for ``spec``'s inputs: frames, references or text alone.
+
+    Raises:
+        ConfigurationError: A last frame without a first; no prompt where one is required.
+        UnsupportedOperation: References together with frames.
+    """
+    if spec.last_frame is not None and spec.first_frame is None:
+        raise ConfigurationError("vidu: a last frame needs a first frame")
+    if spec.reference_images and spec.first_frame is not None:
+        raise UnsupportedOperation(
+            "Vidu cannot combine reference images with frames", provider="vidu", operation="create"
+        )
+    if spec.reference_images:
+        mode = "reference2video"
+    elif spec.last_frame is not None:
+        mode = "start-end2video"
+    elif spec.first_frame is not None:
+        mode = "img2video"
+    else:
+        mode = "text2video"
+    if mode in ("text2video", "reference2video") and spec.prompt is None:
+        raise ConfigurationError(f"vidu: {mode} needs a prompt")
+    return mode
+
+
 class ViduAdapter(Adapter):
     """``GET /ent/v2/tasks`` and ``GET /ent/v2/tasks/{id}/creations``."""
 
     facts = FACTS
 
     def __init__(self) -> None:
-        from vtasks_gen_vidu.api.tasks import get_task, list_tasks
+        from vtasks_gen_vidu.api.tasks import (
+            cancel_task,
+            create_img2video,
+            create_reference2video,
+            create_start_end2video,
+            create_text2video,
+            get_task,
+            list_tasks,
+        )
 
         self._get = get_task
         self._list = list_tasks
+        self._cancel = cancel_task
+        self._create = {
+            "text2video": create_text2video,
+            "img2video": create_img2video,
+            "start-end2video": create_start_end2video,
+            "reference2video": create_reference2video,
+        }
 
     def get_request(self, task_id: str) -> Request:
         """GET ``/ent/v2/tasks/{id}/creations``."""
@@ -223,6 +289,74 @@ class ViduAdapter(Adapter):
             usage=_credits(raw.get("credits")),
             raw=raw,
         )
+
+    def create_request(self, spec: CreateSpec) -> Request:
+        """``POST /ent/v2/<mode>``, the mode chosen by the inputs (:func:`create_mode`).
+
+        Raises:
+            ConfigurationError: See :func:`create_mode`; more than 7 references, an image over
+                50 MB, a prompt over 2000 characters, a fractional duration, a negative seed.
+            UnsupportedOperation: References together with frames.
+        """
+        from vtasks_gen_vidu.models import ViduCreateRequest
+
+        mode = create_mode(spec)
+        if len(spec.reference_images) > _MAX_REFERENCES:
+            raise ConfigurationError(
+                f"vidu: {len(spec.reference_images)} reference images, over {_MAX_REFERENCES}"
+            )
+        for image in spec.images:
+            if image.size is not None and image.size > _MAX_IMAGE_BYTES:
+                raise ConfigurationError(f"vidu: an image is {image.size:,} bytes, over 50 MB")
+        if spec.prompt is not None and len(spec.prompt) > _MAX_PROMPT:
+            raise ConfigurationError(
+                f"vidu: the prompt is {len(spec.prompt):,} characters, over {_MAX_PROMPT:,}"
+            )
+        if spec.duration is not None and spec.duration != int(spec.duration):
+            raise ConfigurationError(f"vidu: duration must be whole seconds, not {spec.duration}")
+        if spec.seed is not None and spec.seed < 0:
+            raise ConfigurationError(f"vidu: seed must be 0 or more, not {spec.seed}")
+        body = ViduCreateRequest(
+            **given(
+                model=spec.model,
+                prompt=spec.prompt,
+                images=[image.url for image in spec.images] or None,
+                duration=int(spec.duration) if spec.duration is not None else None,
+                seed=spec.seed,
+                aspect_ratio=spec.aspect_ratio,
+                resolution=spec.resolution,
+                callback_url=spec.callback_url,
+            )
+        )
+        request = request_from_generated(
+            "create", self._create[mode]._get_kwargs(body=body), idempotent=False
+        )
+        return attrs.evolve(request, json={**request.json, **spec.extra})
+
+    def parse_created(self, payload: Any, spec: CreateSpec) -> Task:
+        """The task object (``task_id``, ``state: created``, ``credits``), normalized like a read."""
+        answer = expect_object(self.name, "create answer", payload)
+        task_id = as_text(answer.get("task_id")) or as_text(answer.get("id"))
+        if task_id is None:
+            raise ResponseError(
+                "the create answer has no task_id", provider=self.name, body=json_excerpt(payload)
+            )
+        task = self._task({**answer, "id": task_id})
+        return attrs.evolve(
+            task, model=task.model or spec.model, prompt=task.prompt or spec.prompt, raw=answer
+        )
+
+    def cancel_request(self, task_id: str) -> Request:
+        """``POST /ent/v2/tasks/{id}/cancel`` with ``{"id": id}`` (the id travels twice)."""
+        from vtasks_gen_vidu.models import ViduCancelRequest
+
+        kwargs = self._cancel._get_kwargs(task_id, body=ViduCancelRequest(id=task_id))
+        return request_from_generated("cancel", kwargs, (task_id,), idempotent=False)
+
+    def cancel_refused(self, error: VTasksError) -> bool:
+        """The 400 ``BadRequest`` "task state is ..., can not cancel": too late, not a failure."""
+        message = (getattr(error, "message", None) or str(error)).lower()
+        return isinstance(error, InvalidRequestError) and "can not cancel" in message
 
     def error_fields(self, payload: Any) -> tuple[str | None, str | None]:
         """``{"code", "reason", "message", "metadata"}`` (unconfirmed); the reason names the error."""

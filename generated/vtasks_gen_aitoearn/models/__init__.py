@@ -2,6 +2,10 @@
 # DO NOT EDIT: change the spec, specs/config/aitoearn.yaml or specs/templates/, then run `nox -s regen`.
 """Contains all the data models used in inputs/outputs"""
 
+from .aitoearn_create_request import AitoearnCreateRequest
+from .aitoearn_create_request_metadata import AitoearnCreateRequestMetadata
+from .aitoearn_created import AitoearnCreated
+from .aitoearn_created_response import AitoearnCreatedResponse
 from .aitoearn_empty_data import AitoearnEmptyData
 from .aitoearn_task import AitoearnTask
 from .aitoearn_task_error import AitoearnTaskError
@@ -12,6 +16,10 @@ from .aitoearn_task_response import AitoearnTaskResponse
 from .aitoearn_task_status import AitoearnTaskStatus
 
 __all__ = (
+    "AitoearnCreateRequest",
+    "AitoearnCreateRequestMetadata",
+    "AitoearnCreated",
+    "AitoearnCreatedResponse",
     "AitoearnEmptyData",
     "AitoearnTask",
     "AitoearnTaskError",

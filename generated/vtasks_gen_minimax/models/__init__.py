@@ -3,15 +3,23 @@
 """Contains all the data models used in inputs/outputs"""
 
 from .minimax_base_resp import MinimaxBaseResp
+from .minimax_create_request import MinimaxCreateRequest
+from .minimax_create_request_duration import MinimaxCreateRequestDuration
+from .minimax_created import MinimaxCreated
 from .minimax_file import MinimaxFile
 from .minimax_file_response import MinimaxFileResponse
+from .minimax_subject_reference import MinimaxSubjectReference
 from .minimax_task import MinimaxTask
 from .minimax_task_status import MinimaxTaskStatus
 
 __all__ = (
     "MinimaxBaseResp",
+    "MinimaxCreateRequest",
+    "MinimaxCreateRequestDuration",
+    "MinimaxCreated",
     "MinimaxFile",
     "MinimaxFileResponse",
+    "MinimaxSubjectReference",
     "MinimaxTask",
     "MinimaxTaskStatus",
 )

@@ -2,6 +2,11 @@
 # DO NOT EDIT: change the spec, specs/config/vidu.yaml or specs/templates/, then run `nox -s regen`.
 """Contains all the data models used in inputs/outputs"""
 
+from .vidu_cancel_request import ViduCancelRequest
+from .vidu_cancelled import ViduCancelled
+from .vidu_create_request import ViduCreateRequest
+from .vidu_create_request_subjects_item import ViduCreateRequestSubjectsItem
+from .vidu_created_task import ViduCreatedTask
 from .vidu_creation import ViduCreation
 from .vidu_error import ViduError
 from .vidu_error_metadata import ViduErrorMetadata
@@ -13,6 +18,11 @@ from .vidu_task_state import ViduTaskState
 from .vidu_video_info import ViduVideoInfo
 
 __all__ = (
+    "ViduCancelRequest",
+    "ViduCancelled",
+    "ViduCreateRequest",
+    "ViduCreateRequestSubjectsItem",
+    "ViduCreatedTask",
     "ViduCreation",
     "ViduError",
     "ViduErrorMetadata",
