@@ -15,6 +15,7 @@ from harness import LISTING, Api
 from hypothesis import given
 from hypothesis import strategies as st
 
+import vtasks
 from vtasks import TaskStatus, _sentinel, _spec
 from vtasks.testing import PROVIDERS, FakeProviders
 
@@ -239,3 +240,27 @@ JSON = st.recursive(
 def test_the_walker_never_raises(provider: str, endpoint: str, payload: Any) -> None:
     _sentinel.forget()
     walker(provider, endpoint).check(walker(provider, endpoint).shape, payload, "")
+
+
+def test_create_answers_are_checked_too(caplog: pytest.LogCaptureFixture) -> None:
+    """Vidu creates with one operation per mode; each mode's answer is checked (one schema)."""
+    from hostile import hostile_server, json_answer
+
+    created = {
+        "task_id": "811958430387515588",
+        "state": "created",
+        "model": "viduq1",
+        "credits": 20,
+        "created_at": "2026-12-02T10:00:00.000000Z",
+        "vtasks_surprise": 1,
+    }
+    with (
+        hostile_server(json_answer(created)) as server,
+        vtasks.Client("vidu", api_key="sk-0123456789", base_url=server.url) as client,
+        caplog.at_level(logging.WARNING, logger=DRIFT),
+    ):
+        task = client.create_task(model="viduq1", prompt="a fox", first_frame="https://e.x/1.png")
+    assert task.id == "811958430387515588"
+    (message,) = drift(caplog)
+    assert message.startswith("vidu create answer: vtasks_surprise is a field the spec does not")
+    assert server.requests[0].target == "/ent/v2/img2video"

@@ -38,7 +38,9 @@ ENDPOINT_OPERATIONS = {
 
 # An endpoint whose operation may be curated under another id: Ark's one DELETE both cancels a
 # queued task and deletes a finished one's record, and is curated once, as ``cancel_task``.
-_FALLBACK_OPERATIONS = {"delete": "cancel_task"}
+# Vidu creates with one operation per mode; all four answer the same created-task schema, so
+# the first stands for them where only the endpoint is known (the drift sentinel).
+_FALLBACK_OPERATIONS = {"delete": "cancel_task", "create": "create_text2video"}
 
 
 @functools.cache

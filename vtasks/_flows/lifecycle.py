@@ -42,9 +42,14 @@ def refused(error: VTasksError) -> bool:
     """Whether an error answer proves the vendor made nothing: it answered, and said no.
 
     Any :class:`APIError` but a :class:`ServerError` (5xx, 408, 425, 499 and the vendors'
-    "internal error" codes, after which the task may exist).
+    "internal error" codes, after which the task may exist), and but an HTTP 200 error without
+    a code.
     """
-    return isinstance(error, APIError) and not isinstance(error, ServerError)
+    if not isinstance(error, APIError) or isinstance(error, ServerError):
+        return False
+    # An HTTP 200 "error" without a code (an envelope missing its ``code``) is an answer that
+    # says nothing: the task may have been made.
+    return error.status_code != 200 or bool(error.code)
 
 
 def _may_exist(

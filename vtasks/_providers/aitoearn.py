@@ -247,7 +247,8 @@ class AitoearnAdapter(Adapter):
         code = payload.get("code")
         if code in (0, "0"):
             return None
-        return str(code), as_text(payload.get("message"))
+        # No code at all is an answer that says nothing, not an error code named "None".
+        return ("" if code is None else str(code)), as_text(payload.get("message"))
 
     def error_fields(self, payload: Any) -> tuple[str | None, str | None]:
         """The same envelope on the rare HTTP error (a gateway in front)."""
