@@ -80,6 +80,18 @@ OPERATIONS: tuple[tuple[str, str], ...] = (
     ("vidu", "list"),
     ("aitoearn", "get"),
     ("aitoearn", "list"),
+    # The lifecycle: each vendor's create answer (Vidu's four modes answer one schema: fuzzed
+    # through text2video, and test_vidus_create_modes_share_one_answer_schema holds them to it),
+    # and the cancel answer of the vendors that cancel.
+    ("ark", "create"),
+    ("ark", "cancel"),
+    ("volc", "create"),
+    ("volc", "cancel"),
+    ("veo", "create"),
+    ("minimax", "create"),
+    ("vidu", "create"),
+    ("vidu", "cancel"),
+    ("aitoearn", "create"),
 )
 KINDS = ("valid", "mutated")
 _OPS_PER_PROVIDER = Counter(provider for provider, _ in OPERATIONS)
@@ -244,7 +256,7 @@ def to_draft7(schema: Any) -> Any:
 
 @dataclass(frozen=True)
 class Operation:
-    """One curated GET operation: its 200-answer schema, inlined (OAS 3.1) and as draft-07."""
+    """One curated operation: its 200-answer schema, inlined (OAS 3.1) and as draft-07."""
 
     provider: str
     operation_id: str
@@ -257,17 +269,31 @@ def spec_operations(provider: str) -> dict[str, Operation]:
     doc = bundle(ROOT / "specs" / f"{provider}.yaml")
     out = {}
     for item in doc["paths"].values():
-        op = item.get("get")
-        if op is None:
-            continue
-        raw = op["responses"]["200"]["content"]["application/json"]["schema"]
-        inlined = inline_refs(raw, doc)
-        out[op["operationId"]] = Operation(provider, op["operationId"], inlined, to_draft7(inlined))
+        for op in (item.get(method) for method in ("get", "post", "delete")):
+            if op is None:
+                continue
+            raw = op["responses"]["200"]["content"]["application/json"]["schema"]
+            inlined = inline_refs(raw, doc)
+            out[op["operationId"]] = Operation(
+                provider, op["operationId"], inlined, to_draft7(inlined)
+            )
     return out
 
 
 SPEC_OPS = {provider: spec_operations(provider) for provider in vtasks.PROVIDERS}
-_OP_ID = {"get": "get_task", "list": "list_tasks", "files": "retrieve_file"}
+_OP_ID = {
+    "get": "get_task",
+    "list": "list_tasks",
+    "files": "retrieve_file",
+    "create": "create_task",
+    "cancel": "cancel_task",
+}
+# Vidu's other create modes: the same answer schema as the one fuzzed.
+VIDU_CREATE_MODES = ("create_img2video", "create_start_end2video", "create_reference2video")
+
+
+def _op_id(provider: str, op: str) -> str:
+    return "create_text2video" if (provider, op) == ("vidu", "create") else _OP_ID[op]
 
 
 def _pin_success(provider: str, schema: dict[str, Any]) -> dict[str, Any]:
@@ -545,6 +571,21 @@ def expected_get(provider: str, body: Any, files_body: Any = None) -> str | type
     return TASK
 
 
+def expected_created(provider: str, body: Any) -> type[Any] | tuple[type[Any], ...]:
+    """What ``create_task`` must give for a schema-valid create answer ``body``.
+
+    A refusal with a business code is that ``APIError`` (MiniMax, AiToEarn); a success without a
+    usable id leaves the task uncertain: ``TaskMayExistError``; otherwise the new Task.
+    """
+    if _business_code(provider, body):
+        return (vtasks.APIError, vtasks.TaskMayExistError)  # the latter for a server-side code
+    task = body.get("data") if provider == "aitoearn" else body
+    id_key = "task_id" if provider in ("minimax", "vidu") else "id"
+    if not isinstance(task, dict) or not _usable_id(task.get(id_key)):
+        return vtasks.TaskMayExistError
+    return Task
+
+
 def expected_list(provider: str, body: Any) -> list[str] | type[VTasksError]:
     """The ids ``list_tasks`` must give for a schema-valid page ``body`` (each once), or an error."""
     if _business_code(provider, body):
@@ -692,6 +733,8 @@ def run_both(
         if op == "files":
             _serve(fake, provider, "get", json.dumps(MINIMAX_SUCCESS).encode())
             _serve(fake, provider, "files", body)
+        elif op in ("create", "cancel"):
+            _serve(fake, provider, op, body)
         else:
             _serve(fake, provider, "get" if op == "get" else "list", body)
             if op == "list":
@@ -701,6 +744,12 @@ def run_both(
                 _serve(fake, provider, "files", files_body)
         if op == "list":
             outcomes.append(_outcome(partial(client.list_tasks)))
+        elif op == "create":
+            outcomes.append(_outcome(partial(client.create_task, **CREATE_INPUTS[provider])))
+        elif op == "cancel":
+            # A queued task of the simulator's: its answers are real, the cancel's is fuzzed.
+            queued = fake.add_task(provider, status="queued").id
+            outcomes.append(_outcome(partial(client.cancel_task, queued)))
         else:
             outcomes.append(_outcome(partial(client.get_task, FIXED_TASK_IDS[provider])))
     fake.clear_faults()
@@ -724,10 +773,20 @@ def check_agreement(sync: Any, async_: Any, body: Body) -> None:
         assert sync == async_
 
 
+CREATE_INPUTS: dict[str, dict[str, Any]] = {
+    p: {"model": "fuzz-model", "prompt": "a fox in the snow"} for p in vtasks.PROVIDERS
+}
+
+
 def check_outcome(provider: str, op: str, outcome: Any) -> None:
-    """Task(s) with every invariant, or a vtasks error."""
+    """Task(s) with every invariant, a cancel's result, or a vtasks error."""
     if isinstance(outcome, BaseException):
         check_error(outcome)
+    elif op == "cancel":
+        assert isinstance(outcome, vtasks.CancelResult), outcome
+        check_task(outcome.task, provider)
+    elif op == "create":
+        check_task(outcome, provider)
     elif op == "list":
         assert isinstance(outcome, list)
         for task in outcome:
@@ -751,6 +810,14 @@ def check_expected(provider: str, op: str, value: Any, files: Any, outcome: Any)
             assert [t.id for t in outcome] == expected
         else:
             assert isinstance(outcome, expected), (outcome, expected)
+        return
+    if op == "create":
+        want_create = expected_created(provider, value)
+        assert isinstance(outcome, want_create), (outcome, want_create)
+        return
+    if op == "cancel":
+        # Whatever the vendor's answer to an accepted cancel, the outcome is read back from the task.
+        assert isinstance(outcome, vtasks.CancelResult), outcome
         return
     want: str | type[VTasksError]
     if op == "files":
@@ -800,7 +867,7 @@ def check_file_url(file: Any, video_url: str | None) -> None:
 
 
 def _fuzz_test(provider: str, op: str, kind: str) -> Callable[..., None]:
-    operation = SPEC_OPS[provider][_OP_ID[op]]
+    operation = SPEC_OPS[provider][_op_id(provider, op)]
     valid = valid_bodies(provider, operation.operation_id)
     files_valid = from_schema(_pin_success("minimax", SPEC_OPS["minimax"]["retrieve_file"].schema))
     oas = OAS31Validator(operation.oas_schema)
@@ -853,9 +920,15 @@ def test_fuzz_answers(
 
 def test_every_curated_operation_is_fuzzed() -> None:
     for provider, op in OPERATIONS:
-        Draft7Validator.check_schema(SPEC_OPS[provider][_OP_ID[op]].schema)
-    covered = {(p, _OP_ID[o]) for p, o in OPERATIONS}
+        Draft7Validator.check_schema(SPEC_OPS[provider][_op_id(provider, op)].schema)
+    covered = {(p, _op_id(p, o)) for p, o in OPERATIONS} | {("vidu", m) for m in VIDU_CREATE_MODES}
     assert covered == {(p, op) for p, ops in SPEC_OPS.items() for op in ops}
+
+
+def test_vidus_create_modes_share_one_answer_schema() -> None:
+    fuzzed = SPEC_OPS["vidu"]["create_text2video"].oas_schema
+    for mode in VIDU_CREATE_MODES:
+        assert SPEC_OPS["vidu"][mode].oas_schema == fuzzed
 
 
 def test_to_draft7_adapts_2020_12_keywords() -> None:
