@@ -416,3 +416,14 @@ def test_veo_has_no_cancel() -> None:
 def test_the_schema_check_can_fail(provider: str, body: dict[str, Any]) -> None:
     with pytest.raises(jsonschema.ValidationError):
         _validate(provider, body)
+
+
+def test_veo_refuses_a_callback_url_rather_than_dropping_it() -> None:
+    """The unified format has no callback: a caller relying on one must hear so before paying."""
+    from vtasks import ConfigurationError
+    from vtasks._inputs import create_spec
+    from vtasks._providers import get_adapter
+
+    spec = create_spec(model="veo3-fast", prompt="a fox", callback_url="https://e.x/cb")
+    with pytest.raises(ConfigurationError, match="callback"):
+        get_adapter("veo").create_request(spec)

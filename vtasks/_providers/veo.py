@@ -160,7 +160,7 @@ class VeoAdapter(Adapter):
         Raises:
             ConfigurationError: No prompt, an image that is not an http(s) URL, too many
                 references, a last frame without a first, an aspect ratio the format lacks, or a
-                seed, duration or resolution (not in the format).
+                seed, duration, resolution or callback URL (not in the format).
             UnsupportedOperation: Frames and references together.
         """
         if spec.prompt is None:
@@ -175,6 +175,12 @@ class VeoAdapter(Adapter):
                     f"{self.name}'s unified format has no {name}",
                     hint=f"if your reseller takes one, pass extra={{{name!r}: ...}}",
                 )
+        if spec.callback_url is not None:
+            # Dropping it would leave the caller waiting for pushes that never come.
+            raise ConfigurationError(
+                f"{self.name}'s unified format has no callbacks",
+                hint="poll with wait_for_task instead",
+            )
         if spec.aspect_ratio is not None and spec.aspect_ratio not in ASPECT_RATIOS:
             raise ConfigurationError(
                 f"{self.name} takes aspect_ratio {' or '.join(ASPECT_RATIOS)}, "
