@@ -465,6 +465,8 @@ CREATE_INPUTS: dict[str, list[dict[str, Any]]] = {
     ],
 }
 CREATE_INPUTS["volc"] = CREATE_INPUTS["ark"]
+# Their HTTP 200 carries a business code, which Prism makes up (a "refusal" as often as not).
+ENVELOPED = ("minimax", "aitoearn")
 CREATE_CASES = [(p, i) for p in vtasks.PROVIDERS for i in range(len(CREATE_INPUTS[p]))]
 
 
@@ -504,7 +506,8 @@ def test_create_bodies_pass_prisms_request_validation(
         REPORT[provider, mode, "create", outcome] += 1
         # A 422 is Prism refusing the body: the request vtasks built is not what the spec allows.
         assert not (isinstance(result, VTasksError) and result.status_code == 422), result
-        if prefer == "code=200":  # the spec's own example of a create answer: a new task
+        if prefer == "code=200" and provider not in ENVELOPED:
+            # The spec's own example of a create answer: a new task.
             assert isinstance(result, Task), result
             check_task(result, provider)
         else:  # a generated answer: a task, or a vtasks error (never a bare exception)
