@@ -189,7 +189,12 @@ class FakeProviders:
     def create_lifecycle(self, value: LifecycleSpec) -> None:
         for provider in PROVIDERS:  # fail now, not on the next create
             build_phases(
-                provider, 0.0, status="queued", raw_status=None, spec=value, step_seconds=1.0,
+                provider,
+                0.0,
+                status="queued",
+                raw_status=None,
+                spec=value,
+                step_seconds=1.0,
                 detailed=False,
             )
         self._sim.create_lifecycle = value

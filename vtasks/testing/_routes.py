@@ -65,9 +65,7 @@ _PARAM: tuple[tuple[str, str, str, _Methods], ...] = (
 )
 
 
-def _pick(
-    provider: str, methods: _Methods, method: str, task_id: str | None, rest: str
-) -> Route:
+def _pick(provider: str, methods: _Methods, method: str, task_id: str | None, rest: str) -> Route:
     endpoint = methods.get(method) or next(iter(methods.values()))
     return Route(provider, endpoint, task_id, rest, tuple(methods))
 
