@@ -612,7 +612,10 @@ class FakeProviders:
                 - ``redirect``: ``status`` default 302 to the same path on the other origin
                   (``target="other"``, see :attr:`other_origin_requests`) or on this one
                   (``target="same"``).
-            endpoint: ``"get"``, ``"list"``, ``"files"``, ``"download"`` or ``None`` (all).
+            endpoint: ``"get"``, ``"list"``, ``"files"``, ``"download"``, ``"create"``,
+                ``"cancel"`` (Ark's DELETE too) or ``None`` (all). A fault on a create or cancel
+                shapes only the answer: the task is made (or cancelled) first, as when a real
+                vendor's answer is lost.
             count: Fire at most this many times (``None``: unlimited). Default: 1, or unlimited
                 when ``rate`` is given.
             rate: Fire with this probability (seeded RNG), else always.
