@@ -397,9 +397,9 @@ def test_unknown_route_and_method(fake: FakeProviders, http: httpx.Client) -> No
     assert http.get("/nope").status_code == 404
     assert http.get("/_files/nope/x.mp4").status_code == 404
     task = fake.add_task("ark")
-    r = http.delete(f"/api/v3/contents/generations/tasks/{task.id}", headers=auth(fake, "ark"))
+    r = http.put(f"/api/v3/contents/generations/tasks/{task.id}", headers=auth(fake, "ark"))
     assert r.status_code == 405
-    assert r.headers["allow"] == "GET"
+    assert r.headers["allow"] == "GET, DELETE"
 
 
 def test_ids_are_unique_and_look_real(fake: FakeProviders) -> None:

@@ -433,7 +433,7 @@ def test_inject_validation(fake: FakeProviders) -> None:
     with pytest.raises(ValueError, match="no 'list' endpoint"):
         fake.inject("veo", "drop", endpoint="list")
     with pytest.raises(ValueError, match="unknown endpoint"):
-        fake.inject(None, "drop", endpoint="create")
+        fake.inject(None, "drop", endpoint="upload")
     with pytest.raises(ValueError, match="code"):
         fake.inject("minimax", "business_error")
     with pytest.raises(ValueError, match="fields"):

@@ -7,7 +7,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from types import EllipsisType, TracebackType
 from typing import Any, Self
-from urllib.parse import urlsplit
 
 from ._callbacks import CallbackDelivery, Dispatcher
 from ._clock import FakeClock
@@ -16,7 +15,7 @@ from ._lifecycle import LifecycleSpec, build_phases
 from ._media import COVER_JPEG, VIDEO_MP4
 from ._records import RequestRecord
 from ._server import LoopbackServer
-from ._simulator import Simulator
+from ._simulator import Simulator, check_callback_url
 from ._tasks import STATUSES, FakeTask, Phase, TaskRecord, utc
 from ._vendors import PROVIDERS, VENDORS, Ctx
 
@@ -59,15 +58,7 @@ def _quirks(provider: str, names: Iterable[str], *, task: bool) -> frozenset[str
 
 def _callback_url(provider: str, url: object) -> str | None:
     """``url`` if it is an http(s) URL and the vendor pushes callbacks, else a ValueError."""
-    if url is None:
-        return None
-    if not VENDORS[provider].callback_statuses:
-        raise ValueError(f"{provider} documents no callbacks: a task cannot have a callback_url")
-    if not isinstance(url, str) or urlsplit(url).scheme not in ("http", "https"):
-        raise ValueError(f"callback_url must be an http(s) URL, not {url!r}")
-    if not urlsplit(url).hostname:
-        raise ValueError(f"callback_url must name a host, not {url!r}")
-    return url
+    return check_callback_url(provider, url)
 
 
 def _error_dict(error: str | dict[str, Any] | None) -> dict[str, Any] | None:
@@ -184,6 +175,40 @@ class FakeProviders:
     @max_url_length.setter
     def max_url_length(self, value: int | None) -> None:
         self._sim.max_url_length = value
+
+    @property
+    def create_lifecycle(self) -> LifecycleSpec:
+        """The lifecycle of tasks made by create requests (default ``"succeeded"``).
+
+        An outcome name (the vendor's real status sequence to it) or explicit steps, as
+        :meth:`add_task`'s ``lifecycle``; each step lasts :attr:`create_step_seconds`.
+        """
+        return self._sim.create_lifecycle
+
+    @create_lifecycle.setter
+    def create_lifecycle(self, value: LifecycleSpec) -> None:
+        for provider in PROVIDERS:  # fail now, not on the next create
+            build_phases(
+                provider,
+                0.0,
+                status="queued",
+                raw_status=None,
+                spec=value,
+                step_seconds=1.0,
+                detailed=False,
+            )
+        self._sim.create_lifecycle = value
+
+    @property
+    def create_step_seconds(self) -> float:
+        """How long (simulated seconds) each step of a created task's lifecycle lasts (5.0)."""
+        return self._sim.create_step_seconds
+
+    @create_step_seconds.setter
+    def create_step_seconds(self, value: float) -> None:
+        if value < 0:
+            raise ValueError("create_step_seconds cannot be negative")
+        self._sim.create_step_seconds = float(value)
 
     @property
     def running(self) -> bool:
@@ -587,7 +612,10 @@ class FakeProviders:
                 - ``redirect``: ``status`` default 302 to the same path on the other origin
                   (``target="other"``, see :attr:`other_origin_requests`) or on this one
                   (``target="same"``).
-            endpoint: ``"get"``, ``"list"``, ``"files"``, ``"download"`` or ``None`` (all).
+            endpoint: ``"get"``, ``"list"``, ``"files"``, ``"download"``, ``"create"``,
+                ``"cancel"`` (Ark's DELETE too) or ``None`` (all). A fault on a create or cancel
+                shapes only the answer: the task is made (or cancelled) first, as when a real
+                vendor's answer is lost.
             count: Fire at most this many times (``None``: unlimited). Default: 1, or unlimited
                 when ``rate`` is given.
             rate: Fire with this probability (seeded RNG), else always.
@@ -645,34 +673,8 @@ class FakeProviders:
         error: dict[str, Any] | None,
         attrs: dict[str, Any],
     ) -> TaskRecord:
-        # Called under the simulator's lock.
-        sim = self._sim
-        vendor = VENDORS[provider]
-        store = sim.stores[provider]
-        model = model or vendor.default_model
-        salt = sim.salts[provider]
-        n = sim.counters[provider]
-        sim.counters[provider] = n + 1
-        extra = vendor.extra_attrs(n, created, salt, sim.rng)
-        if task_id is None:
-            task_id = vendor.new_id(n, created, model, salt)
-            while task_id in store:
-                n = sim.counters[provider]
-                sim.counters[provider] = n + 1
-                task_id = vendor.new_id(n, created, model, salt)
-        elif task_id in store:
-            raise ValueError(f"{provider} already has a task {task_id!r}")
-        return TaskRecord(
-            provider=provider,
-            task_id=task_id,
-            seq=next(sim.seq),
-            created=created,
-            phases=phases,
-            model=model,
-            prompt=prompt,
-            error=error,
-            attrs={**extra, **attrs},
-        )
+        # Called under the simulator's lock; shared with the create requests' handler.
+        return self._sim.new_record(provider, task_id, created, phases, model, prompt, error, attrs)
 
     def _snapshot(self, record: TaskRecord) -> FakeTask:
         # Called under the simulator's lock.

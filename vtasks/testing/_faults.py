@@ -34,8 +34,13 @@ _KINDS: dict[str, tuple[str, frozenset[str]]] = {
 FAULTS: tuple[str, ...] = tuple(_KINDS)
 """Every fault kind :meth:`FakeProviders.inject` accepts."""
 
-ENDPOINTS: tuple[str, ...] = ("get", "list", "files", "download")
-"""Endpoint names a fault can be limited to."""
+ENDPOINTS: tuple[str, ...] = ("get", "list", "files", "download", "create", "cancel")
+"""Endpoint names a fault can be limited to.
+
+A fault on ``"create"`` or ``"cancel"`` shapes the answer only: the task is made (or cancelled)
+first, as at a real vendor whose answer is lost or late, so a client cannot tell from the fault
+whether the create happened.
+"""
 
 
 @dataclass(eq=False)

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["JSON_TYPE", "Request", "Response", "dumps", "json_response"]
+__all__ = ["JSON_TYPE", "Request", "Response", "dumps", "json_response", "parse_json"]
 
 JSON_TYPE = "application/json; charset=utf-8"
 
@@ -17,17 +17,30 @@ def dumps(obj: Any) -> bytes:
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode()
 
 
+def parse_json(body: bytes) -> Any:
+    """Return ``body`` parsed as JSON, or ``None`` when it is empty or not valid UTF-8 JSON."""
+    if not body:
+        return None
+    try:
+        return json.loads(body)
+    except ValueError:  # json.JSONDecodeError and UnicodeDecodeError are both ValueErrors
+        return None
+
+
 @dataclass(frozen=True, slots=True)
 class Request:
     """A parsed request routed to one provider endpoint.
 
     Attributes:
         method: The HTTP method.
-        endpoint: ``"get"``, ``"list"``, ``"files"`` or ``"download"``.
+        endpoint: ``"get"``, ``"list"``, ``"files"``, ``"download"``, ``"create"`` or ``"cancel"``.
         task_id: The id taken from the path (percent-decoded), if the route has one.
         query: The query parameters in order, repeats kept.
         headers: Request headers keyed by lower-case name (credentials NOT redacted).
-        rest: Route-specific remainder (the file name for downloads).
+        rest: Route-specific remainder (the file name for downloads, the task kind for Vidu's
+            creates).
+        body: The request body as received (empty when none was sent).
+        json: The body parsed as JSON, or ``None`` when it is empty or not JSON.
     """
 
     method: str
@@ -36,6 +49,8 @@ class Request:
     query: tuple[tuple[str, str], ...]
     headers: Mapping[str, str]
     rest: str = ""
+    body: bytes = b""
+    json: Any = None
 
     def arg(self, key: str) -> str | None:
         """Return the first value of query parameter ``key``, or ``None``."""

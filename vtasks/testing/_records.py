@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 __all__ = ["REDACTED", "RequestRecord", "redact_headers"]
 
@@ -37,7 +38,7 @@ class RequestRecord:
     Attributes:
         provider: The provider the path belongs to (``None`` when no route matched).
         endpoint: ``"get"``, ``"list"``, ``"files"`` (MiniMax files/retrieve), ``"download"``
-            (result files) or ``"unknown"``.
+            (result files), ``"create"``, ``"cancel"`` (Ark's DELETE too) or ``"unknown"``.
         method: The HTTP method.
         path: The URL path, still percent-encoded, without the query string.
         query: The query parameters in order, repeats kept, as ``(key, value)`` pairs.
@@ -46,6 +47,9 @@ class RequestRecord:
         status: The HTTP status sent back (``0`` when the connection was dropped).
         fault: The name of the injected fault that shaped the answer, if any.
         time: The simulated clock's time when the request arrived (Unix seconds).
+        body: The request body as received (``b""`` when none was sent).
+        json: The body parsed as JSON (e.g. a create's parameters), or ``None`` when the body is
+            empty or not JSON.
     """
 
     provider: str | None
@@ -58,6 +62,8 @@ class RequestRecord:
     status: int
     fault: str | None
     time: float
+    body: bytes = b""
+    json: Any = None
 
     def query_dict(self) -> dict[str, list[str]]:
         """Return the query parameters as ``{key: [values...]}`` (repeats kept, in order)."""

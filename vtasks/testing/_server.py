@@ -12,10 +12,18 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from ._http import Response
+from ._http import Response, json_response
 from ._simulator import Simulator
 
-__all__ = ["LoopbackServer"]
+__all__ = ["MAX_BODY", "LoopbackServer"]
+
+MAX_BODY = 64 * 1024 * 1024
+"""The largest request body the simulator reads (bytes); a larger one is answered 413.
+
+Creates carry images as data: URLs, so bodies of tens of MiB are normal.
+"""
+
+_TOO_LARGE = {"error": {"code": "RequestEntityTooLarge", "message": "request body too large"}}
 
 _REASONS = {s.value: s.phrase for s in HTTPStatus}
 _REASONS.update(
@@ -60,13 +68,19 @@ class _Handler(BaseHTTPRequestHandler):
         """Stay quiet: tests and benchmarks read the request records instead."""
 
     def _serve(self) -> None:
-        self._discard_body()
+        body = self._read_body()
+        if body is None:
+            # Too large to read: answer without reading it, and close (the rest is unread).
+            self.close_connection = True
+            self._write(json_response(413, _TOO_LARGE))
+            return
         sim = self.server.simulator
         response = sim.handle(
             self.command,
             self.path,
             list(self.headers.items()),
             other_origin=self.server.other_origin,
+            body=body,
         )
         if response.drop:
             self.close_connection = True
@@ -75,18 +89,26 @@ class _Handler(BaseHTTPRequestHandler):
             return
         self._write(response)
 
-    def _discard_body(self) -> None:
-        # Some clients send a body even on GET; read it so the next request parses cleanly.
+    def _read_body(self) -> bytes | None:
+        """The request body (``b""`` for none), or ``None`` when it exceeds :data:`MAX_BODY`."""
+        # Read even a GET's body, so that the next request on the connection parses cleanly.
         length = self.headers.get("Content-Length")
         if length is not None and length.strip().isdigit():
             remaining = int(length)
+            if remaining > MAX_BODY:
+                return None
+            chunks = []
             while remaining > 0:
                 chunk = self.rfile.read(min(remaining, 65536))
                 if not chunk:
                     break
+                chunks.append(chunk)
                 remaining -= len(chunk)
-        elif self.headers.get("Transfer-Encoding"):
+            return b"".join(chunks)
+        if self.headers.get("Transfer-Encoding"):
+            # Chunked bodies are not decoded (no vendor client sends one): close after answering.
             self.close_connection = True
+        return b""
 
     def _write(self, response: Response) -> None:
         body = response.body

@@ -9,20 +9,40 @@ from __future__ import annotations
 import itertools
 import random
 import threading
+from functools import partial
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlsplit
 
 from ._clock import FakeClock
 from ._fault_answers import damage, replacement
 from ._faults import Fault, FaultBook, Fired
 from ._files import serve_file
-from ._http import Request, Response, json_response
+from ._http import Request, Response, json_response, parse_json
+from ._lifecycle import LifecycleSpec, build_phases
 from ._records import RequestRecord, redact_headers
 from ._routes import resolve
 from ._store import ProviderStore
+from ._tasks import Phase, TaskRecord
 from ._vendors import PROVIDERS, VENDORS, Ctx
 
-__all__ = ["Simulator"]
+__all__ = ["Simulator", "check_callback_url"]
+
+# The endpoints whose request changes the vendor's state: a fault replaces or delays only their
+# answer, after the change is made.
+_MUTATING = frozenset({"create", "cancel"})
+
+
+def check_callback_url(provider: str, url: object) -> str | None:
+    """``url`` if it is an http(s) URL and the vendor pushes callbacks, else a ValueError."""
+    if url is None:
+        return None
+    if not VENDORS[provider].callback_statuses:
+        raise ValueError(f"{provider} documents no callbacks: a task cannot have a callback_url")
+    if not isinstance(url, str) or urlsplit(url).scheme not in ("http", "https"):
+        raise ValueError(f"callback_url must be an http(s) URL, not {url!r}")
+    if not urlsplit(url).hostname:
+        raise ValueError(f"callback_url must name a host, not {url!r}")
+    return url
 
 
 _URI_TOO_LONG = (
@@ -67,6 +87,88 @@ class Simulator:
         self.seq = itertools.count()
         self._request_ids = itertools.count(1)
         self._request_prefix = f"{rng.randrange(1 << 32):08x}"
+        # The lifecycle of a task made by a create request, and how long each of its steps lasts.
+        self.create_lifecycle: LifecycleSpec = "succeeded"
+        self.create_step_seconds = 5.0
+
+    # ---- tasks ---------------------------------------------------------------------------------
+
+    def new_record(
+        self,
+        provider: str,
+        task_id: str | None,
+        created: float,
+        phases: tuple[Phase, ...],
+        model: str | None,
+        prompt: str | None,
+        error: dict[str, Any] | None,
+        attrs: dict[str, Any],
+    ) -> TaskRecord:
+        """Return a new (not yet stored) task with a fresh realistic id unless one is given.
+
+        Called under :attr:`lock`.
+
+        Raises:
+            ValueError: If ``task_id`` is already taken.
+        """
+        vendor = VENDORS[provider]
+        store = self.stores[provider]
+        model = model or vendor.default_model
+        salt = self.salts[provider]
+        n = self.counters[provider]
+        self.counters[provider] = n + 1
+        extra = vendor.extra_attrs(n, created, salt, self.rng)
+        if task_id is None:
+            task_id = vendor.new_id(n, created, model, salt)
+            while task_id in store:
+                n = self.counters[provider]
+                self.counters[provider] = n + 1
+                task_id = vendor.new_id(n, created, model, salt)
+        elif task_id in store:
+            raise ValueError(f"{provider} already has a task {task_id!r}")
+        return TaskRecord(
+            provider=provider,
+            task_id=task_id,
+            seq=next(self.seq),
+            created=created,
+            phases=phases,
+            model=model,
+            prompt=prompt,
+            error=error,
+            attrs={**extra, **attrs},
+        )
+
+    def create_task(
+        self,
+        provider: str,
+        now: float,
+        *,
+        model: str | None,
+        prompt: str | None,
+        attrs: dict[str, Any],
+        callback_url: str | None = None,
+    ) -> TaskRecord:
+        """Make and store the task a create request asks for, on :attr:`create_lifecycle`.
+
+        Called under :attr:`lock` (by a vendor's create handler, through ``Ctx.create``).
+
+        Raises:
+            ValueError: If ``callback_url`` is not one the vendor could call back.
+        """
+        hook = check_callback_url(provider, callback_url)
+        phases = build_phases(
+            provider,
+            now,
+            status="queued",
+            raw_status=None,
+            spec=self.create_lifecycle,
+            step_seconds=self.create_step_seconds,
+            detailed=False,
+        )
+        record = self.new_record(provider, None, now, phases, model, prompt, None, attrs)
+        record.callback_url = hook
+        self.stores[provider].add(record)
+        return record
 
     def forget_rendered(self) -> None:
         """Drop cached task JSON (result URLs embed the server's address)."""
@@ -78,16 +180,28 @@ class Simulator:
     # ---- requests ------------------------------------------------------------------------------
 
     def handle(
-        self, method: str, target: str, header_items: list[tuple[str, str]], *, other_origin: bool
+        self,
+        method: str,
+        target: str,
+        header_items: list[tuple[str, str]],
+        *,
+        other_origin: bool,
+        body: bytes = b"",
     ) -> Response:
-        """Answer one request (``target`` is the request line's path + query)."""
+        """Answer one request (``target`` is the request line's path + query).
+
+        A fault on a create or cancel (see :data:`~._faults.ENDPOINTS`) fires after the request
+        has done its work: the task is made (or cancelled) and the request recorded, then the
+        answer is delayed, dropped, replaced or damaged. That is what a lost answer from a real
+        vendor looks like, and why a client cannot safely resend a create whose answer it lost.
+        """
         path, _, query_string = target.partition("?")
         query = tuple(parse_qsl(query_string, keep_blank_values=True)) if query_string else ()
         headers: dict[str, str] = {}
         for name, value in header_items:
             key = name.lower()
             headers[key] = f"{headers[key]}, {value}" if key in headers else value
-        route = resolve(path)
+        route = resolve(path, method)
         vendor = VENDORS.get(route.provider) if route is not None else None
         request_id = f"{self._request_prefix}{next(self._request_ids):012d}"
         provider = route.provider if route is not None and vendor is not None else None
@@ -100,10 +214,12 @@ class Simulator:
         if not other_origin and provider is not None and self.faults and not too_long:
             with self.lock:
                 fired = self.faults.pick(provider, endpoint)
-        if fired.delay:
+        mutating = endpoint in _MUTATING
+        if fired.delay and not mutating:
             # An Event, not time.sleep, so that stopping the servers cuts the wait short.
             self.stopping.wait(fired.delay)
         now = self.clock.now()
+        parsed = parse_json(body)
 
         if too_long:
             response = Response(414, _URI_TOO_LONG, content_type="text/html")
@@ -111,11 +227,11 @@ class Simulator:
             response = json_response(
                 404, {"error": {"code": "NotFound", "message": f"no route for {path}"}}
             )
-        elif method not in ("GET", "HEAD") or (method == "HEAD" and endpoint != "download"):
+        elif method not in route.allow:
             response = json_response(
                 405, {"error": {"code": "MethodNotAllowed", "message": f"{method} not allowed"}}
             )
-            response.headers.append(("Allow", "GET, HEAD" if endpoint == "download" else "GET"))
+            response.headers.append(("Allow", ", ".join(route.allow)))
         else:
             ctx = Ctx(
                 now,
@@ -126,11 +242,11 @@ class Simulator:
                 request_id,
                 self.quirks.get(vendor.name, frozenset()),
                 self.other_url,
+                partial(self.create_task, vendor.name, now),
             )
             answer = fired.answer
-            if answer is not None and answer.category == "replace":
-                response = replacement(answer, vendor, ctx, target, self.other_url, self.base_url)
-            else:
+            replaced = answer is not None and answer.category == "replace"
+            if not replaced or mutating:
                 response = self._normal(
                     vendor.name,
                     route.endpoint,
@@ -141,9 +257,15 @@ class Simulator:
                     headers,
                     ctx,
                     auth_ok or other_origin,
+                    body,
+                    parsed,
                 )
-                if answer is not None:
-                    response = damage(answer, response)
+            if fired.delay and mutating:
+                self.stopping.wait(fired.delay)
+            if answer is not None and replaced:
+                response = replacement(answer, vendor, ctx, target, self.other_url, self.base_url)
+            elif answer is not None:
+                response = damage(answer, response)
         response.headers.append(("X-Request-Id", request_id))
         if self.record:
             record = RequestRecord(
@@ -157,6 +279,8 @@ class Simulator:
                 status=0 if response.drop else response.status,
                 fault=",".join(fired.names) or None,
                 time=now,
+                body=body,
+                json=parsed,
             )
             with self.lock:
                 (self.other_records if other_origin else self.records).append(record)
@@ -173,6 +297,8 @@ class Simulator:
         headers: dict[str, str],
         ctx: Ctx,
         authorized: bool,
+        body: bytes,
+        parsed: Any,
     ) -> Response:
         vendor = VENDORS[provider]
         if endpoint == "download":
@@ -180,7 +306,7 @@ class Simulator:
                 return serve_file(self.stores.get(provider), rest, ctx.now, headers)
         if not authorized:
             return vendor.unauthorized(ctx)
-        request = Request(method, endpoint, task_id, query, headers, rest)
+        request = Request(method, endpoint, task_id, query, headers, rest, body, parsed)
         with self.lock:
             return vendor.handle(request, ctx)
 

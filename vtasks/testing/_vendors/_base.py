@@ -7,7 +7,7 @@ import math
 import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 from urllib.parse import quote
 
 from vtasks.testing._http import Request, Response, dumps
@@ -16,6 +16,7 @@ from vtasks.testing._tasks import OUTCOMES, TaskRecord
 
 __all__ = [
     "Ctx",
+    "TaskMaker",
     "Vendor",
     "apply_mutations",
     "credential",
@@ -25,6 +26,24 @@ __all__ = [
 ]
 
 Mutation = tuple[str, Any]
+
+
+class TaskMaker(Protocol):
+    """Makes and stores a task the way a create request does (the simulator's default lifecycle).
+
+    Raises ``ValueError`` for a ``callback_url`` the vendor could not call back.
+    """
+
+    def __call__(
+        self,
+        *,
+        model: str | None,
+        prompt: str | None,
+        attrs: dict[str, Any],
+        callback_url: str | None = None,
+    ) -> TaskRecord:
+        """Return the new, already stored task."""
+        ...
 
 
 @dataclass(slots=True)
@@ -42,6 +61,7 @@ class Ctx:
         quirks: The real-traffic shapes this provider produces for every task and listing
             (``FakeProviders(quirks=...)``); a task's own ``quirks`` add to them.
         other_url: The second server's origin (a "backup" host for result URLs).
+        create: Makes and stores a task, for a ``create`` request (``None`` outside requests).
     """
 
     now: float
@@ -52,6 +72,7 @@ class Ctx:
     request_id: str = ""
     quirks: frozenset[str] = frozenset()
     other_url: str = ""
+    create: TaskMaker | None = None
 
 
 def credential(headers: Mapping[str, str], scheme: str) -> str | None:

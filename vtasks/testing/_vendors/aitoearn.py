@@ -43,7 +43,7 @@ class AitoearnVendor(Vendor):
     """Paged list (``page`` from 1) and single task by 24-hex ObjectId; ``X-Api-Key`` auth."""
 
     name: ClassVar[str] = "aitoearn"
-    endpoints: ClassVar[frozenset[str]] = frozenset({"get", "list", "download"})
+    endpoints: ClassVar[frozenset[str]] = frozenset({"get", "list", "download", "create"})
     default_model: ClassVar[str] = "veo3.1-fast"
     table: ClassVar[Mapping[str, str]] = {
         "queued": "SUBMITTED",
@@ -105,7 +105,9 @@ class AitoearnVendor(Vendor):
         return self._envelope(int(code), ctx, message, status)
 
     def handle(self, request: Request, ctx: Ctx) -> Response:
-        """Serve the list and one task."""
+        """Serve the create, the list and one task."""
+        if request.endpoint == "create":
+            return self._create(request, ctx)
         if request.endpoint == "get":
             task_id = request.task_id or ""
             if not _OBJECT_ID.fullmatch(task_id):
@@ -140,6 +142,33 @@ class AitoearnVendor(Vendor):
             pages,
         )
         return Response(200, head + b'"total":%d,"list":[%s]}}' % (total, items))
+
+    def _create(self, request: Request, ctx: Ctx) -> Response:
+        """``POST /api/ai/video/generations`` -> ``{code: 0, data: {id, status}}``.
+
+        A missing model or prompt is the envelope's 10002 (validation failed), as the server's
+        DTO validation answers it (yikart/AiToEarn libs/aitoearn-ai-shared/src/dtos/video.dto.ts).
+        The platform documents no callback: a ``callback_url`` in the body is ignored.
+        """
+        body = request.json
+        if not isinstance(body, dict):
+            return self._envelope(10002, ctx, None, 200)
+        model, prompt = body.get("model"), body.get("prompt")
+        for value in (model, prompt):
+            if not isinstance(value, str) or not value.strip():
+                return self._envelope(10002, ctx, None, 200)
+        attrs: dict[str, Any] = {}
+        for name, key in (
+            ("duration", "duration"),
+            ("ratio", "ratio"),
+            ("resolution", "resolution"),
+        ):
+            if body.get(name) is not None:
+                attrs[key] = body[name]
+        assert ctx.create is not None  # set for every request
+        task = ctx.create(model=model, prompt=prompt, attrs=attrs)
+        data = {"id": task.id, "status": task.phases[task.phase_index(ctx.now)].raw}
+        return json_response(200, {"code": 0, "message": _OK_MESSAGE, "data": data})
 
     def render(self, task: TaskRecord, view: str, index: int, ctx: Ctx) -> dict[str, Any]:
         """Render the task object (ISO-8601 times with milliseconds and ``Z``)."""

@@ -8,11 +8,11 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from vtasks.testing._http import Request, Response, json_response
-from vtasks.testing._tasks import TaskRecord
+from vtasks.testing._tasks import Phase, TaskRecord
 
 from ._base import Ctx, Vendor, credential, filtered_page, phase_times, scramble
 
-__all__ = ["ArkVendor", "VolcVendor"]
+__all__ = ["QUEUE_LIMIT", "ArkVendor", "VolcVendor"]
 
 _LOWER = "0123456789abcdefghijklmnopqrstuvwxyz"
 
@@ -30,6 +30,41 @@ _ERRORS: dict[int, tuple[str, str]] = {
 
 _SIZES = {"480p": (864, 480), "720p": (1280, 720), "1080p": (1920, 1080)}
 
+QUEUE_LIMIT = 120
+"""Queued tasks an account may have; a create beyond it is refused (docs.byteplus.com/ja/docs/
+ModelArk/1520757). The refusal's shape is not documented: the simulator answers 429
+``QueuedTaskLimitExceeded`` (its own choice)."""
+
+# Body field -> (text command, type): the create's parameters, as fields or as the older
+# "--rs 720p --rt 16:9 --dur 5 --seed 11" commands after the prompt (volcengine.com/docs/82379/
+# 1520757); a field wins over a command.
+_PARAMETERS: tuple[tuple[str, str, Callable[[Any], Any]], ...] = (
+    ("resolution", "rs", str),
+    ("ratio", "rt", str),
+    ("duration", "dur", int),
+    ("seed", "seed", int),
+    ("fps", "fps", int),
+)
+_COMMANDS = {"resolution": "rs", "ratio": "rt", "duration": "dur", "framespersecond": "fps"}
+
+
+def _split_commands(text: str) -> tuple[str, dict[str, str]]:
+    """Split ``"a cat --rs 720p --dur 5"`` into the prompt and ``{"rs": "720p", "dur": "5"}``."""
+    words = text.split(" ")
+    prompt: list[str] = []
+    commands: dict[str, str] = {}
+    i = 0
+    while i < len(words):
+        word = words[i]
+        if word.startswith("--") and len(word) > 2 and i + 1 < len(words):
+            name = word[2:]
+            commands[_COMMANDS.get(name, name)] = words[i + 1]
+            i += 2
+            continue
+        prompt.append(word)
+        i += 1
+    return " ".join(prompt).strip(), commands
+
 
 def _ark_error(error: dict[str, Any] | None) -> dict[str, Any] | None:
     if error is None:
@@ -45,7 +80,7 @@ class ArkVendor(Vendor):
     """Ark's ``/api/v3/contents/generations/tasks`` list and get."""
 
     name: ClassVar[str] = "ark"
-    endpoints: ClassVar[frozenset[str]] = frozenset({"get", "list", "download"})
+    endpoints: ClassVar[frozenset[str]] = frozenset({"get", "list", "download", "create", "cancel"})
     default_model: ClassVar[str] = "doubao-seedance-1-0-pro-250528"
     table: ClassVar[Mapping[str, str]] = {
         "queued": "queued",
@@ -136,7 +171,11 @@ class ArkVendor(Vendor):
         return self._error(status, ctx, message or f"Error {code}.", code=str(code))
 
     def handle(self, request: Request, ctx: Ctx) -> Response:
-        """Serve ``get`` (one task) and ``list``."""
+        """Serve ``get`` (one task), ``list``, ``create`` and ``cancel`` (the DELETE)."""
+        if request.endpoint == "create":
+            return self._create(request, ctx)
+        if request.endpoint == "cancel":
+            return self._cancel(request, ctx)
         if request.endpoint == "get":
             task = ctx.store.get(request.task_id or "")
             if task is None:
@@ -145,6 +184,91 @@ class ArkVendor(Vendor):
                 )
             return Response(200, self.task_bytes(task, "task", ctx))
         return self._list(request, ctx)
+
+    def _create(self, request: Request, ctx: Ctx) -> Response:
+        """``POST .../tasks`` -> ``{"id"}``: a new task on the simulator's create lifecycle."""
+        body = request.json
+        if not isinstance(body, dict):
+            return self._error(400, ctx, "The request body must be a JSON object.")
+        model = body.get("model")
+        if not isinstance(model, str) or not model.strip():
+            return self._bad(ctx, "model", "it is required")
+        content = body.get("content")
+        if not isinstance(content, list) or not content:
+            return self._bad(ctx, "content", "it must be a non-empty array")
+        texts = [
+            str(item.get("text") or "")
+            for item in content
+            if isinstance(item, dict) and item.get("type") == "text"
+        ]
+        prompt, commands = _split_commands(" ".join(t for t in texts if t))
+        attrs: dict[str, Any] = {}
+        for name, command, kind in _PARAMETERS:
+            value = body.get(name, commands.get(command))
+            if value is None:
+                continue
+            try:
+                attrs[name] = kind(value)
+            except (TypeError, ValueError):
+                return self._bad(ctx, name, f"{value!r} is not a valid value")
+        if body.get("return_last_frame") is False:
+            attrs["return_last_frame"] = False
+        queued = sum(
+            1 for t in ctx.store.all_tasks() if t.phases[t.phase_index(ctx.now)].status == "queued"
+        )
+        if queued >= QUEUE_LIMIT:
+            # Ark documents the limit (120 queued tasks per account) but not the error: this
+            # code is the simulator's own.
+            return self._error(
+                429,
+                ctx,
+                f"The account already has {QUEUE_LIMIT} queued tasks.",
+                code="QueuedTaskLimitExceeded",
+            )
+        assert ctx.create is not None  # set for every request
+        try:
+            task = ctx.create(
+                model=model,
+                prompt=prompt or None,
+                attrs=attrs,
+                callback_url=body.get("callback_url"),
+            )
+        except ValueError as exc:
+            return self._bad(ctx, "callback_url", str(exc))
+        return json_response(200, {"id": task.id})
+
+    def _cancel(self, request: Request, ctx: Ctx) -> Response:
+        """``DELETE .../tasks/{id}``: cancel a queued task, delete a finished one, else 400."""
+        task_id = request.task_id or ""
+        task = ctx.store.get(task_id)
+        if task is None:
+            return self._error(404, ctx, f"The specified task {task_id} is not found.", param="id")
+        index = task.phase_index(ctx.now)
+        status = task.phases[index].status
+        if status == "queued":
+            kept = task.phases[: index + 1]
+            task.set_phases((*kept, Phase(max(ctx.now, kept[-1].start), "cancelled", "cancelled")))
+        elif status in ("succeeded", "failed", "expired"):
+            ctx.store.remove(task_id)
+        else:
+            # Running and cancelled tasks cannot be deleted (volcengine.com/docs/82379/1521720);
+            # the error code Ark sends for it is unconfirmed.
+            return self._error(
+                400,
+                ctx,
+                f"The task {task_id} is {task.phases[index].raw} and can be neither cancelled "
+                "nor deleted.",
+                param="id",
+            )
+        return json_response(200, {})
+
+    def _bad(self, ctx: Ctx, param: str, why: str) -> Response:
+        return self._error(
+            400,
+            ctx,
+            f"The parameter `{param}` specified in the request is not valid: {why}.",
+            param=param,
+        )
 
     def _list(self, request: Request, ctx: Ctx) -> Response:
         numbers: dict[str, int] = {}

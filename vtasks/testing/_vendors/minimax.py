@@ -36,6 +36,9 @@ MESSAGES: dict[int, str] = {
 }
 
 _OK = {"status_code": 0, "status_msg": "success"}
+
+DURATIONS = (6, 10)
+"""The video lengths (seconds) MiniMax's create takes (platform.minimaxi.com video_generation)."""
 _SIZES = {"512P": (910, 512), "768P": (1366, 768), "1080P": (1920, 1080)}
 
 
@@ -47,7 +50,7 @@ class MinimaxVendor(Vendor):
     """Query a video task and retrieve its file; every answer is HTTP 200 with ``base_resp``."""
 
     name: ClassVar[str] = "minimax"
-    endpoints: ClassVar[frozenset[str]] = frozenset({"get", "files", "download"})
+    endpoints: ClassVar[frozenset[str]] = frozenset({"get", "files", "download", "create"})
     default_model: ClassVar[str] = "MiniMax-Hailuo-02"
     table: ClassVar[Mapping[str, str]] = {
         "queued": "Queueing",
@@ -125,7 +128,9 @@ class MinimaxVendor(Vendor):
         return json_response(status, {"base_resp": _base_resp(number, message)})
 
     def handle(self, request: Request, ctx: Ctx) -> Response:
-        """Serve the task query and the file retrieval."""
+        """Serve the create, the task query and the file retrieval."""
+        if request.endpoint == "create":
+            return self._create(request, ctx)
         if request.endpoint == "files":
             return self._file(request, ctx)
         task = ctx.store.get(request.arg("task_id") or "")
@@ -135,6 +140,38 @@ class MinimaxVendor(Vendor):
                 200, {"task_id": request.arg("task_id") or "", "base_resp": _base_resp(2013)}
             )
         return Response(200, self.task_bytes(task, "task", ctx))
+
+    def _create(self, request: Request, ctx: Ctx) -> Response:
+        """``POST /v1/video_generation`` -> ``{task_id, base_resp}``; bad input is HTTP 200, 2013."""
+        body = request.json
+        if not isinstance(body, dict):
+            return self._invalid("invalid params, request body must be a JSON object")
+        model = body.get("model")
+        if not isinstance(model, str) or not model.strip():
+            return self._invalid("invalid params, model is required")
+        duration = body.get("duration")
+        if duration is not None and (isinstance(duration, bool) or duration not in DURATIONS):
+            return self._invalid(f"invalid params, duration {duration!r} is not one of 6, 10")
+        attrs: dict[str, Any] = {}
+        if duration is not None:
+            attrs["duration"] = int(duration)
+        if isinstance(body.get("resolution"), str):
+            attrs["resolution"] = body["resolution"]
+        prompt = body.get("prompt")
+        assert ctx.create is not None  # set for every request
+        try:
+            task = ctx.create(
+                model=model,
+                prompt=prompt if isinstance(prompt, str) else None,
+                attrs=attrs,
+                callback_url=body.get("callback_url"),
+            )
+        except ValueError as exc:
+            return self._invalid(f"invalid params, {exc}")
+        return json_response(200, {"task_id": task.id, "base_resp": _OK})
+
+    def _invalid(self, message: str) -> Response:
+        return json_response(200, {"task_id": "", "base_resp": _base_resp(2013, message)})
 
     def _file(self, request: Request, ctx: Ctx) -> Response:
         file_id = request.arg("file_id") or ""

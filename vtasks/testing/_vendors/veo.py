@@ -35,7 +35,7 @@ class VeoVendor(Vendor):
     """``GET /v1/video/query?id=ID`` with Bearer auth; no list endpoint."""
 
     name: ClassVar[str] = "veo"
-    endpoints: ClassVar[frozenset[str]] = frozenset({"get", "download"})
+    endpoints: ClassVar[frozenset[str]] = frozenset({"get", "download", "create"})
     default_model: ClassVar[str] = "veo3.1-fast"
     table: ClassVar[Mapping[str, str]] = {
         "queued": "pending",
@@ -117,7 +117,9 @@ class VeoVendor(Vendor):
         return self._error(status, message or f"Error {code}.", str(code))
 
     def handle(self, request: Request, ctx: Ctx) -> Response:
-        """Serve the single-task query."""
+        """Serve the single-task query and the create."""
+        if request.endpoint == "create":
+            return self._create(request, ctx)
         task_id = request.arg("id")
         if not task_id:
             return self._error(400, "The query parameter `id` is required.")
@@ -125,6 +127,34 @@ class VeoVendor(Vendor):
         if task is None:
             return self._error(404, f"Task {task_id} not found.")
         return Response(200, self.task_bytes(task, "task", ctx))
+
+    def _create(self, request: Request, ctx: Ctx) -> Response:
+        """``POST /v1/video/create`` -> ``{id, status, status_update_time, enhanced_prompt}``.
+
+        The format documents no callback: a ``callback_url`` in the body is ignored.
+        """
+        body = request.json
+        if not isinstance(body, dict):
+            return self._error(400, "The request body must be a JSON object.")
+        for name in ("model", "prompt"):
+            value = body.get(name)
+            if not isinstance(value, str) or not value.strip():
+                return self._error(400, f"The field `{name}` is required.")
+        attrs: dict[str, Any] = {}
+        if isinstance(body.get("images"), list):
+            attrs["images"] = list(body["images"])
+        if isinstance(body.get("aspect_ratio"), str):
+            attrs["ratio"] = body["aspect_ratio"]
+        assert ctx.create is not None  # set for every request
+        task = ctx.create(model=body["model"], prompt=body["prompt"], attrs=attrs)
+        phase = task.phases[task.phase_index(ctx.now)]
+        created = {
+            "id": task.id,
+            "status": phase.raw,
+            "status_update_time": int(phase.start * 1000),
+            "enhanced_prompt": task.prompt,
+        }
+        return json_response(200, created)
 
     def render(self, task: TaskRecord, view: str, index: int, ctx: Ctx) -> dict[str, Any]:
         """Render ``{id, status, video_url, enhanced_prompt, status_update_time}``."""

@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 from vtasks.testing._http import Request, Response, dumps, json_response
-from vtasks.testing._tasks import TaskRecord
+from vtasks.testing._tasks import Phase, TaskRecord
 from vtasks.testing._timefmt import http_date, iso_go, parse_rfc3339
 
 from ._base import Ctx, Vendor, credential, scramble
@@ -36,6 +36,29 @@ _REASONS: dict[int, str] = {
 }
 
 _SIZES = {"360p": (640, 360), "540p": (960, 540), "720p": (1280, 720), "1080p": (1920, 1080)}
+
+IMAGE_COUNTS: dict[str, tuple[int, int]] = {
+    "text2video": (0, 0),
+    "img2video": (1, 1),
+    "start-end2video": (2, 2),
+    "reference2video": (1, 7),
+}
+"""Create kind -> (fewest, most) images it takes (platform.vidu.com/docs, one page per kind)."""
+
+CANCELLABLE = frozenset({"created", "queueing"})
+"""The raw states a cancel is accepted in (platform.vidu.com/docs/cancel-generation)."""
+
+# Body field -> (task attribute, type) kept from a create and echoed in its answers.
+_CREATE_FIELDS: tuple[tuple[str, str, Any], ...] = (
+    ("duration", "duration", int),
+    ("seed", "seed", int),
+    ("aspect_ratio", "ratio", str),
+    ("resolution", "resolution", str),
+    ("movement_amplitude", "movement_amplitude", str),
+    ("payload", "payload", str),
+    ("off_peak", "off_peak", bool),
+    ("bgm", "bgm", bool),
+)
 
 ERR_CODES = {"cancelled": "UserCancelled", "expired": "TaskExpired"}
 """``err_code`` for tasks the simulator marks cancelled / expired (``TaskExpired`` is invented)."""
@@ -65,7 +88,7 @@ class ViduVendor(Vendor):
     """Vidu's task list (page number or page token) and per-task creations."""
 
     name: ClassVar[str] = "vidu"
-    endpoints: ClassVar[frozenset[str]] = frozenset({"get", "list", "download"})
+    endpoints: ClassVar[frozenset[str]] = frozenset({"get", "list", "download", "create", "cancel"})
     status_key: ClassVar[str] = "state"
     default_model: ClassVar[str] = "viduq1"
     table: ClassVar[Mapping[str, str]] = {
@@ -141,12 +164,14 @@ class ViduVendor(Vendor):
         """Accept ``Authorization: Token KEY`` (not Bearer)."""
         return credential(headers, "Token") == key
 
-    def _error(self, status: int, message: str, reason: str | None = None) -> Response:
+    def _error(
+        self, status: int, message: str, reason: str | None = None, trace_id: str = ""
+    ) -> Response:
         body = {
             "code": status,
             "reason": reason or _REASONS.get(status, "InternalServiceFailure"),
             "message": message,
-            "metadata": {},
+            "metadata": {"trace_id": trace_id} if trace_id else {},
         }
         return json_response(status, body)
 
@@ -173,13 +198,99 @@ class ViduVendor(Vendor):
         return self._error(status, message or code, reason=code)
 
     def handle(self, request: Request, ctx: Ctx) -> Response:
-        """Serve the list and the creations of one task."""
+        """Serve the creates, the cancel, the list and the creations of one task."""
+        if request.endpoint == "create":
+            return self._create(request, ctx)
+        if request.endpoint == "cancel":
+            return self._cancel(request, ctx)
         if request.endpoint == "get":
             task = ctx.store.get(request.task_id or "")
             if task is None:
                 return self._error(404, f"task {request.task_id} not found")
             return Response(200, self.task_bytes(task, "creations", ctx))
         return self._list(request, ctx)
+
+    def _create(self, request: Request, ctx: Ctx) -> Response:
+        """``POST /ent/v2/<kind>`` -> the created task (state ``created``, its parameters, credits)."""
+        kind = request.rest
+        body = request.json
+        if not isinstance(body, dict):
+            return self._bad(ctx, "request body must be a JSON object")
+        model = body.get("model")
+        if not isinstance(model, str) or not model.strip():
+            return self._bad(ctx, "model is required")
+        prompt = body.get("prompt")
+        if prompt is not None and not isinstance(prompt, str):
+            return self._bad(ctx, "prompt must be a string")
+        images = body.get("images")
+        if images is None:
+            images = []
+        if not isinstance(images, list) or not all(isinstance(i, str) for i in images):
+            return self._bad(ctx, "images must be an array of strings")
+        low, high = IMAGE_COUNTS[kind]
+        if not low <= len(images) <= high:
+            wanted = f"exactly {low}" if low == high else f"{low} to {high}"
+            return self._bad(ctx, f"{kind} takes {wanted} images, not {len(images)}")
+        if kind == "text2video" and not (prompt or "").strip():
+            return self._bad(ctx, "prompt is required")
+        attrs: dict[str, Any] = {"type": kind, "images": list(images)}
+        for name, key, cast in _CREATE_FIELDS:
+            value = body.get(name)
+            if value is None:
+                continue
+            try:
+                attrs[key] = cast(value)
+            except (TypeError, ValueError):
+                return self._bad(ctx, f"{name} is invalid: {value!r}")
+        assert ctx.create is not None  # set for every request
+        try:
+            task = ctx.create(
+                model=model, prompt=prompt, attrs=attrs, callback_url=body.get("callback_url")
+            )
+        except ValueError as exc:
+            return self._bad(ctx, str(exc))
+        if "seed" not in task.attrs:
+            # Vidu picks a random seed when none is given and reports it.
+            task.attrs["seed"] = int(task.id[-9:])
+        phase = task.phases[task.phase_index(ctx.now)]
+        return json_response(
+            200,
+            {
+                "task_id": task.id,
+                "state": phase.raw,
+                "model": task.model,
+                "prompt": task.prompt or "",
+                "images": attrs["images"],
+                "duration": task.attrs.get("duration") or 5,
+                "seed": task.attrs["seed"],
+                "aspect_ratio": task.attrs.get("ratio") or "16:9",
+                "resolution": task.attrs.get("resolution") or "1080p",
+                "movement_amplitude": task.attrs.get("movement_amplitude") or "auto",
+                "payload": task.attrs.get("payload", ""),
+                "off_peak": bool(task.attrs.get("off_peak", False)),
+                "credits": task.attrs.get("credits", 20),
+                "created_at": iso_go(task.created),
+            },
+        )
+
+    def _cancel(self, request: Request, ctx: Ctx) -> Response:
+        """``POST /ent/v2/tasks/{id}/cancel`` -> ``{}`` while created or queueing, else 400."""
+        task_id = request.task_id or ""
+        task = ctx.store.get(task_id)
+        if task is None:
+            return self._error(404, f"task {task_id} not found", trace_id=ctx.request_id)
+        index = task.phase_index(ctx.now)
+        raw = task.phases[index].raw
+        if raw not in CANCELLABLE:
+            # The message is Vidu's own (platform.vidu.com/docs/cancel-generation).
+            return self._bad(ctx, f"task state is {raw}, can not cancel")
+        kept = task.phases[: index + 1]
+        # A cancelled task reads state failed, err_code UserCancelled (ERR_CODES).
+        task.set_phases((*kept, Phase(max(ctx.now, kept[-1].start), "failed", "cancelled")))
+        return json_response(200, {})
+
+    def _bad(self, ctx: Ctx, message: str) -> Response:
+        return self._error(400, message, "BadRequest", trace_id=ctx.request_id)
 
     def _list(self, request: Request, ctx: Ctx) -> Response:
         size_text = request.arg("pager.pagesz")
@@ -319,14 +430,15 @@ class ViduVendor(Vendor):
             }
         else:
             template = attrs.get("template")
-            obj = {"id": task.id, "type": "template" if template else "text2video"}
+            kind = attrs.get("type", "text2video")
+            obj = {"id": task.id, "type": "template" if template else kind}
             if template:
                 obj["template"] = template
             obj.update(
                 {
                     "model": task.model,
                     "prompt": task.prompt or "",
-                    "images": [],
+                    "images": list(attrs.get("images", ())),
                     "duration": attrs.get("duration") or 5,
                     "resolution": resolution,
                     "aspect_ratio": attrs.get("ratio") or "16:9",
