@@ -21,6 +21,7 @@ from ._output import Console, format_bytes, print_table, task_cells
 from ._progress import DownloadProgress, StatusLine, WaitProgress
 
 if TYPE_CHECKING:
+    from vtasks import Task
     from vtasks._client import Client
     from vtasks.testing import FakeProviders
 
@@ -40,6 +41,19 @@ _PAGING = {
     "vidu": "page token",
     "aitoearn": "page number + page count",
 }
+
+# A model each vendor documents, for the demo's creates (the simulator takes any name).
+_MODELS = {
+    "volc": "doubao-seedance-1-0-pro-250528",
+    "ark": "doubao-seedance-1-0-pro-250528",
+    "veo": "veo3-fast",
+    "minimax": "MiniMax-Hailuo-02",
+    "vidu": "viduq1",
+    "aitoearn": "doubao-seedance-1-0-pro",
+}
+# MiniMax makes 6 or 10 s videos; Veo's unified format takes no duration.
+_DURATIONS: dict[str, int | None] = {"minimax": 6, "veo": None}
+_CREATE_PROMPT = "A lighthouse on a cliff in a storm, waves crashing, cinematic"
 
 _PROMPTS = (
     "A paper boat drifting down a rain-soaked street at dusk",
@@ -162,24 +176,48 @@ class _Demo:
     def _list_requests(self, provider: str) -> int:
         return sum(1 for r in self.fake.requests if r.provider == provider and r.endpoint == "list")
 
-    def wait(self) -> dict[str, str]:
+    def create(self) -> dict[str, str]:
         self.section(
-            "wait: submit a task on each provider and poll it until it finishes",
-            "vtasks wait minimax <ID> --timeout 10m",
+            "create, then wait: a task on each provider through its own create endpoint, polled "
+            "until it finishes",
+            f'vtasks create minimax --model {_MODELS["minimax"]} --prompt "..." --wait',
         )
         console = self.console
         line = StatusLine(console.out, tty=console.out_tty)
         done: dict[str, str] = {}
         for provider, client in self.clients.items():
-            task_id = self.fake.add_task(provider, lifecycle="succeeded", step_seconds=_STEP).id
-            self.showcase[provider].insert(0, task_id)
-            with WaitProgress(line, console.style, f"  {provider} {task_id}") as progress:
-                task = client.wait_for_task(
-                    task_id, timeout=60, poll_interval=_POLL, on_poll=progress
+            created: list[Task] = []
+            label = f"  {provider} (creating)"
+            with WaitProgress(line, console.style, label) as progress:
+                task = client.create_and_wait(
+                    model=_MODELS[provider],
+                    prompt=_CREATE_PROMPT,
+                    duration=_DURATIONS.get(provider, 5),
+                    on_created=created.append,  # the new task, kept before the wait
+                    timeout=60,
+                    poll_interval=_POLL,
+                    on_poll=progress,
                 )
                 progress.done(task)
-            done[provider] = task_id
+            self.showcase[provider].insert(0, created[0].id)
+            done[provider] = task.id
         return done
+
+    def cancel(self) -> None:
+        self.section(
+            "cancel: create a task and cancel it while it is queued, where the vendor can",
+            "vtasks cancel vidu <ID>",
+        )
+        rows = []
+        for provider, client in self.clients.items():
+            if not PROVIDER_INFO[provider].supports_cancel:
+                rows.append([provider, "-", "-", "no cancel endpoint (UnsupportedOperation)"])
+                continue
+            task = client.create_task(model=_MODELS[provider], prompt=_PROMPTS[1])
+            result = client.cancel_task(task.id)
+            self.showcase[provider].append(task.id)
+            rows.append([provider, task.id, result.outcome.value, result.task.status.value])
+        self.table(["PROVIDER", "ID", "OUTCOME", "STATUS NOW"], rows, status=None)
 
     def download(self, done: dict[str, str]) -> None:
         self.section(
@@ -244,8 +282,9 @@ def run_demo(args: argparse.Namespace, console: Console) -> int:
             demo.submit()
             demo.get()
             demo.listing()
-            done = demo.wait()
+            done = demo.create()
             demo.download(done)
+            demo.cancel()
             demo.summary()
         finally:
             demo.close()

@@ -55,7 +55,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "[--port N] [--speed X] [--seed-demo]",
         "serve the built-in simulator of every provider's API until Ctrl-C",
     ),
-    "demo": ("", "run get, list, wait and download on every provider against the simulator"),
+    "demo": (
+        "",
+        "run create, get, list, wait, download and cancel on every provider against the simulator",
+    ),
 }
 """Command -> (arguments synopsis, one-line help): the help text and the README use this."""
 
