@@ -152,6 +152,15 @@ class Facade:
     def download(self, task_or_id: Task | str, path: Path | str, **kwargs: Any) -> Path:
         return self._call(self.raw.download(task_or_id, path, **kwargs))  # type: ignore[no-any-return]
 
+    def create_task(self, **inputs: Any) -> Task:
+        return self._call(self.raw.create_task(**inputs))  # type: ignore[no-any-return]
+
+    def create_and_wait(self, **kwargs: Any) -> Task:
+        return self._call(self.raw.create_and_wait(**kwargs))  # type: ignore[no-any-return]
+
+    def cancel_task(self, task_id: str, **kwargs: Any) -> Any:
+        return self._call(self.raw.cancel_task(task_id, **kwargs))
+
     def close(self) -> None:
         self._call(self.raw.close())
 

@@ -18,6 +18,7 @@ token ends a listing, and an interrupted download leaves no file.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 import time
@@ -53,8 +54,16 @@ POLL = 4.0
 POLLS = 4
 WAIT_TIMEOUT = 20.0
 
-OPS = ("get", "list", "wait", "download")
-ENDPOINT = {"get": "get", "list": "list", "wait": "get", "download": "download"}
+OPS = ("get", "list", "wait", "download", "create", "cancel")
+ENDPOINT = {
+    "get": "get",
+    "list": "list",
+    "wait": "get",
+    "download": "download",
+    "create": "create",
+    "cancel": "cancel",
+}
+CANCELLING = tuple(p for p in vtasks.PROVIDERS if vtasks.PROVIDER_INFO[p].supports_cancel)
 
 # ---- the table ------------------------------------------------------------------------------------
 
@@ -328,14 +337,88 @@ MATRIX: dict[str, Row] = {
     ),
 }
 
+# ---- create and cancel: never sent twice ---------------------------------------------------------
+# A create goes out once: a fault after it arrived leaves the task uncertain (TaskMayExistError,
+# the cause chained); a refusal (4xx, 429, a client-side business code) is that error; neither is
+# retried. A cancel is not retried either (Ark's DELETE may delete); what it did is read back.
+MAY = vtasks.TaskMayExistError
+
+
+def _may(cause: type[VTasksError] | None = None, note: str = "") -> Expect:
+    return err(MAY, 1, cause, note)
+
+
+_TRANSIENT_CREATE = {"create": _may(vtasks.ServerError), "cancel": err(vtasks.ServerError)}
+_CONNECTION = {"create": _may(vtasks.APIConnectionError), "cancel": err(vtasks.APIConnectionError)}
+_READ_BACK = {"create": ok(1), "cancel": ok(1, "the task is read back")}
+LIFECYCLE_CELLS: dict[str, dict[str, Expect]] = {
+    "429-retry-after": {"create": err(vtasks.RateLimitError), "cancel": err(vtasks.RateLimitError)},
+    "429-no-retry-after": {
+        "create": err(vtasks.RateLimitError),
+        "cancel": err(vtasks.RateLimitError),
+    },
+    "429-always": {"create": err(vtasks.RateLimitError), "cancel": err(vtasks.RateLimitError)},
+    "500": _TRANSIENT_CREATE,
+    "502": _TRANSIENT_CREATE,
+    "503": _TRANSIENT_CREATE,
+    "520": _TRANSIENT_CREATE,
+    "503-always": _TRANSIENT_CREATE,
+    "501-always": _TRANSIENT_CREATE,
+    "html-502": _TRANSIENT_CREATE,
+    "html-502-always": _TRANSIENT_CREATE,
+    "non-json": {"create": _may(vtasks.ResponseError), "cancel": err(vtasks.ResponseError)},
+    "truncated": {"create": _may(vtasks.ResponseError), "cancel": err(vtasks.ResponseError)},
+    "short-body": _CONNECTION,
+    "short-body-always": _CONNECTION,
+    "latency": _CONNECTION,
+    "drop": _CONNECTION,
+    "drop-always": _CONNECTION,
+    "business-auth": {
+        "create": _may(vtasks.ResponseError),
+        "cancel": ok(1, "the task is read back"),
+    },
+    "business-transient": {"create": _may(), "cancel": ok(1, "the task is read back")},
+    "redirect": {
+        "create": _may(note="not followed"),
+        "cancel": err(vtasks.ResponseError, note="not followed"),
+    },
+    "unknown-status": _READ_BACK,
+    "null-status": _READ_BACK,
+    "new-field": _READ_BACK,
+    # The simulator's missing_fields alters query answers only; an id-less create answer is in
+    # tests/test_create_once.py ("200 without an id": TaskMayExistError).
+    "missing-id": {"create": Expect(NA, 0), "cancel": ok(1)},
+}
+LIFECYCLE_OVERRIDES: dict[tuple[str, str], Expect] = {
+    ("create", "minimax"): err(vtasks.AuthenticationError),
+    ("create", "aitoearn"): err(vtasks.AuthenticationError),
+}
+for _key, _row in MATRIX.items():
+    _extra = dict(_row.overrides)
+    if _key == "business-auth":
+        _extra.update(LIFECYCLE_OVERRIDES)
+    if _key == "business-transient":  # MiniMax 1002 is its RPM limit: a refusal, made nothing
+        _extra[("create", "minimax")] = err(vtasks.RateLimitError)
+    MATRIX[_key] = dataclasses.replace(
+        _row, cells={**_row.cells, **LIFECYCLE_CELLS[_key]}, overrides=_extra
+    )
+
+
 # ---- the doc ------------------------------------------------------------------------------------
+
+
+def _skip(op: str, provider: str) -> bool:
+    """Whether the provider cannot do ``op`` at all (no listing, no cancel)."""
+    return (op == "list" and provider not in LISTING) or (
+        op == "cancel" and provider not in CANCELLING
+    )
 
 
 def render_table() -> str:
     """The matrix as a Markdown table (the block between the doc's markers)."""
     lines = [
-        "| fault | get | list | wait | download | max time |",
-        "|---|---|---|---|---|---|",
+        "| fault | get | list | wait | download | create | cancel | max time |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for key, row in MATRIX.items():
         cells = []
@@ -343,7 +426,7 @@ def render_table() -> str:
             base = row.cells[op].render()
             exceptions: dict[str, list[str]] = {}
             for provider in vtasks.PROVIDERS:
-                if op == "list" and provider not in LISTING:
+                if _skip(op, provider):
                     continue
                 cell = row.expect(op, provider)
                 if cell != row.cells[op]:
@@ -352,7 +435,7 @@ def render_table() -> str:
                 others = [
                     p for p in vtasks.PROVIDERS if not any(p in v for v in exceptions.values())
                 ]
-                others = [p for p in others if op != "list" or p in LISTING]
+                others = [p for p in others if not _skip(op, provider=p)]
                 parts = [f"{', '.join(ps)}: {text}" for text, ps in exceptions.items()]
                 if others:
                     parts.append(f"{', '.join(others)}: {base}")
@@ -400,7 +483,7 @@ def _cases() -> Iterator[Any]:
     for key, row in MATRIX.items():
         for op in OPS:
             for provider in vtasks.PROVIDERS:
-                if op == "list" and provider not in LISTING:
+                if _skip(op, provider):
                     continue
                 if row.expect(op, provider).outcome == NA:
                     continue
@@ -418,6 +501,10 @@ def _setup(api: Api, provider: str, op: str) -> tuple[list[str], Task | None]:
     if op == "wait":
         added = fake.add_task(provider, lifecycle=[("running", RUNNING_SECONDS), "succeeded"])
         return [added.id], None
+    if op == "create":
+        return [], None
+    if op == "cancel":
+        return [fake.add_task(provider, status="queued").id], None
     added = fake.add_task(provider, status="succeeded")
     if op == "download":
         client = api.client(provider, retry_policy=POLICY, timeout=TIMEOUT)
@@ -434,6 +521,10 @@ def _run(client: Facade, op: str, ids: list[str], task: Task | None, target: Pat
         return client.list_tasks()
     if op == "wait":
         return client.wait_for_task(ids[0], timeout=WAIT_TIMEOUT, poll_interval=POLL)
+    if op == "create":
+        return client.create_task(model=CREATE_MODEL, prompt="a fox in the snow")
+    if op == "cancel":
+        return client.cancel_task(ids[0])
     assert task is not None
     return client.download(task, target)
 
@@ -484,7 +575,13 @@ def test_fault_matrix(
         header, _ = AUTH_HEADERS[provider]
         assert header not in record.headers, record
     if row.fault == "redirect":
-        assert len(fresh.other_origin_requests) == 1
+        # A create or cancel is never redirected: it would be sent again, elsewhere.
+        assert len(fresh.other_origin_requests) == (0 if op in ("create", "cancel") else 1)
+    if op == "create":
+        made = fresh.task_ids(provider)
+        if expect.outcome == OK:
+            assert made == [result.id]
+        assert len(made) <= 1, "a create made more than one task"
 
 
 def _requests(api: Api, provider: str, endpoint: str, injected: Any) -> int:
@@ -497,6 +594,9 @@ def _requests(api: Api, provider: str, endpoint: str, injected: Any) -> int:
     records = api.requests(provider, endpoint)
     on_time = [r for r in records if not (r.fault and "latency" in r.fault)]
     return len(on_time) + (injected.hits if injected.kind == "latency" else 0)
+
+
+CREATE_MODEL = "fault-matrix-model"
 
 
 def _check_success(
@@ -520,6 +620,13 @@ def _check_success(
     elif op == "wait":
         assert isinstance(result, Task)
         assert result.status is TaskStatus.SUCCEEDED
+    elif op == "create":
+        assert isinstance(result, Task)
+        assert result.provider == provider
+    elif op == "cancel":
+        assert isinstance(result, vtasks.CancelResult)
+        assert result.outcome is vtasks.CancelOutcome.CANCELLED
+        assert result.task.id == ids[0]
     else:
         assert result == target
         assert target.exists()
