@@ -13,6 +13,12 @@ within a bound; memory stays flat. For the last, the simulator runs in a child p
 the memory in use after the second round must be about what it was after the first (a leak grows
 with every request; caches filled in the first round only churn in the second).
 
+The second test creates its tasks: ``max(60, TASKS // 5)`` creates through every vendor's create
+endpoint at once, under the same 5 % faults. A create is never re-sent; an uncertain one
+(``TaskMayExistError``) is reconciled by listing, as docs/lifecycle.md shows; then all are waited
+for. Checked: each create arrived once, made at most one task (a 429 none), every task made was
+found and finished, none twice.
+
 Sizes: ``VTASKS_SOAK_TASKS`` (default 300, what CI runs; ``nox -s soak`` runs 2,000),
 ``VTASKS_SOAK_SPEED`` (simulated seconds per real second, default 40), ``VTASKS_SOAK_SECONDS``
 (the wall-time bound, default 20 s + 25 ms per task). The figures are printed (``-s``).
@@ -256,3 +262,98 @@ def test_soak(simulator: dict[str, Any]) -> None:
     top = "\n".join(str(stat) for stat in result["top"])
     assert result["growth"] < MAX_GROWTH, f"memory grew by {result['growth']} bytes:\n{top}"
     assert result["blocks"] < MAX_BLOCKS, f"{result['blocks']} more live blocks:\n{top}"
+
+
+# ---- the soak creates its tasks ------------------------------------------------------------------
+
+CREATES = max(60, TASKS // 5)  # tasks created through each vendor's create endpoint
+
+
+async def create_soak(fake: Any) -> dict[str, Any]:
+    """Create CREATES tasks across the providers concurrently, under 5 % faults, then wait for them.
+
+    A create that fails is never re-sent: a refusal made nothing; after a ``TaskMayExistError``
+    the task is found again by its unique model name in the newest-first listing (the reconciliation
+    docs/lifecycle.md shows), or, for the vendors that cannot list, counted as made.
+    """
+    clients = {
+        p: vtasks.AsyncClient(
+            p, api_key=fake.api_keys[p], base_url=fake.base_url, clock=ScaledClock()
+        )
+        for p in vtasks.PROVIDERS
+    }
+    outcome: Counter[str] = Counter()
+    ids: dict[str, list[str]] = {p: [] for p in vtasks.PROVIDERS}
+    unsure: list[tuple[str, vtasks.TaskMayExistError]] = []
+    gate = asyncio.Semaphore(32)
+
+    async def create(i: int) -> None:
+        provider = vtasks.PROVIDERS[i % len(vtasks.PROVIDERS)]
+        async with gate:
+            try:
+                task = await clients[provider].create_task(
+                    model=f"soak-model-{i}",
+                    prompt=f"soak task {i}",
+                    duration=6 if provider == "minimax" else None,
+                )
+            except vtasks.TaskMayExistError as error:
+                outcome["may exist"] += 1
+                unsure.append((provider, error))
+                return
+            except vtasks.APIError:
+                outcome["refused"] += 1  # a 429: the vendor said no and made nothing
+                return
+        outcome["created"] += 1
+        ids[provider].append(task.id)
+
+    try:
+        await asyncio.gather(*(create(i) for i in range(CREATES)))
+        fake.clear_faults()  # the reconciliation reads a quiet server: it must find, not retry
+        for provider, error in unsure:
+            if not vtasks.PROVIDER_INFO[provider].supports_list:
+                outcome["unreconcilable"] += 1
+                continue
+            # Each create asked for a model name of its own, which every listing vendor echoes.
+            found = [
+                t
+                async for t in clients[provider].list_tasks(limit=CREATES)
+                if t.model == error.model
+            ]
+            outcome["reconciled" if found else "not found"] += 1
+            ids[provider].extend(t.id for t in found[:1])
+        terminal = 0
+        for provider, client in clients.items():
+            async for task in client.wait_for_tasks(ids[provider], timeout=WAIT_TIMEOUT):
+                terminal += task.is_terminal
+    finally:
+        for client in clients.values():
+            await client.close()
+    return {"outcome": outcome, "ids": ids, "terminal": terminal}
+
+
+@pytest.mark.no_cover
+def test_soak_creates_its_tasks() -> None:
+    from vtasks.testing import FakeProviders
+
+    with FakeProviders(speed=SPEED, seed=SEED) as fake:
+        rate = 1 - (1 - FAULT_RATE) ** (1 / 3)
+        fake.inject(None, "rate_limit", rate=rate, retry_after=1)
+        fake.inject(None, "http_error", rate=rate, status=500)
+        fake.inject(None, "drop", rate=rate)
+        result = asyncio.run(create_soak(fake))
+        creates = [r for r in fake.requests if r.endpoint == "create"]
+        made = sum(fake.task_count(p) for p in vtasks.PROVIDERS)
+    outcome = result["outcome"]
+    print(
+        f"\nsoak creates: {CREATES} creates under {FAULT_RATE:.0%} faults: {dict(outcome)}; "
+        f"{len(creates)} create requests arrived, {made} tasks made"
+    )
+    # Every create was sent exactly once, and made at most one task (a refusal made none).
+    assert len(creates) == CREATES
+    assert made == CREATES - outcome["refused"]
+    assert outcome["created"] + outcome["may exist"] + outcome["refused"] == CREATES
+    assert outcome["not found"] == 0  # every uncertain create of a listing vendor was found
+    tracked = sum(len(v) for v in result["ids"].values())
+    assert tracked == outcome["created"] + outcome["reconciled"]
+    assert len({i for v in result["ids"].values() for i in v}) == tracked  # no task twice
+    assert result["terminal"] == tracked

@@ -192,7 +192,8 @@ class Simulator:
 
         A fault on a create or cancel (see :data:`~._faults.ENDPOINTS`) fires after the request
         has done its work: the task is made (or cancelled) and the request recorded, then the
-        answer is delayed, dropped, replaced or damaged. That is what a lost answer from a real
+        answer is delayed, dropped, replaced or damaged. A refusal (a 429, or an HTTP 4xx
+        ``http_error``) is the exception: the vendor said no, so nothing was made. That is what a lost answer from a real
         vendor looks like, and why a client cannot safely resend a create whose answer it lost.
         """
         path, _, query_string = target.partition("?")
@@ -246,7 +247,7 @@ class Simulator:
             )
             answer = fired.answer
             replaced = answer is not None and answer.category == "replace"
-            if not replaced or mutating:
+            if not replaced or (mutating and not _refusal(answer)):
                 response = self._normal(
                     vendor.name,
                     route.endpoint,
@@ -335,3 +336,12 @@ class Simulator:
                 "tasks": {p: len(s) for p, s in self.stores.items()},
                 "faults": len(self.faults.active()),
             }
+
+
+def _refusal(fault: object) -> bool:
+    """Whether a replacing fault is the vendor saying no (nothing done): a 429 or another 4xx."""
+    kind = getattr(fault, "kind", None)
+    if kind == "rate_limit":
+        return True
+    status = getattr(fault, "params", {}).get("status", 500)
+    return kind == "http_error" and isinstance(status, int) and 400 <= status < 500
