@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import attrs
 
-from .._exceptions import ResponseError, UnsupportedOperation, VTasksError
+from .._exceptions import ConfigurationError, ResponseError, UnsupportedOperation, VTasksError
 from .._models import Task
 from ._facts import BEARER, AuthScheme, ProviderFacts
 
@@ -37,6 +37,8 @@ __all__ = [
     "as_int",
     "as_percent",
     "as_text",
+    "check_image_sizes",
+    "create_request_from_generated",
     "expect_id",
     "expect_items",
     "expect_object",
@@ -137,6 +139,28 @@ def request_from_generated(
         json=kwargs.get("json"),
         idempotent=idempotent,
     )
+
+
+def create_request_from_generated(kwargs: Mapping[str, Any], spec: CreateSpec) -> Request:
+    """A create :class:`Request` from the generated operation's ``_get_kwargs(body=...)``.
+
+    Never sent twice (``idempotent=False``). ``spec.extra`` is merged last, at the top level of
+    the body: vendor fields vtasks does not map travel verbatim, and win over the mapped ones.
+    """
+    request = request_from_generated("create", kwargs, idempotent=False)
+    if not spec.extra:
+        return request
+    return attrs.evolve(request, json={**request.json, **spec.extra})
+
+
+def check_image_sizes(provider: str, spec: CreateSpec, max_bytes: int) -> None:
+    """Refuse an image over the vendor's limit before any request (``ConfigurationError``)."""
+    for image in spec.images:
+        if image.size is not None and image.size > max_bytes:
+            raise ConfigurationError(
+                f"{provider} takes images under {max_bytes // 2**20} MB; "
+                f"one is {image.size:,} bytes"
+            )
 
 
 @attrs.frozen(slots=True)

@@ -13,8 +13,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import attrs
-
 from .._exceptions import (
     AuthenticationError,
     ConfigurationError,
@@ -34,6 +32,7 @@ from ._base import (
     as_float,
     as_int,
     as_text,
+    create_request_from_generated,
     expect_id,
     expect_items,
     expect_object,
@@ -214,10 +213,7 @@ class AitoearnAdapter(Adapter):
                 seed=spec.seed,
             )
         )
-        request = request_from_generated(
-            "create", self._create._get_kwargs(body=body), idempotent=False
-        )
-        return attrs.evolve(request, json={**request.json, **spec.extra})
+        return create_request_from_generated(self._create._get_kwargs(body=body), spec)
 
     def parse_created(self, payload: Any, spec: CreateSpec) -> Task:
         """The ``data`` of ``{code: 0, data: {id, status}}``."""

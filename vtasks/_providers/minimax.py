@@ -43,6 +43,8 @@ from ._base import (
     Request,
     as_int,
     as_text,
+    check_image_sizes,
+    create_request_from_generated,
     expect_id,
     expect_object,
     given,
@@ -235,11 +237,7 @@ class MinimaxAdapter(Adapter):
                 provider=self.name,
                 operation="create",
             )
-        for image in spec.images:
-            if image.size is not None and image.size > _MAX_IMAGE_BYTES:
-                raise ConfigurationError(
-                    f"minimax: an image is {image.size:,} bytes, over MiniMax's 20 MB"
-                )
+        check_image_sizes(self.name, spec, _MAX_IMAGE_BYTES)
         subjects = [
             MinimaxSubjectReference(type_="character", image=[image.url])
             for image in spec.reference_images
@@ -256,10 +254,7 @@ class MinimaxAdapter(Adapter):
                 callback_url=spec.callback_url,
             )
         )
-        request = request_from_generated(
-            "create", self._create._get_kwargs(body=body), idempotent=False
-        )
-        return attrs.evolve(request, json={**request.json, **spec.extra})
+        return create_request_from_generated(self._create._get_kwargs(body=body), spec)
 
     def parse_created(self, payload: Any, spec: CreateSpec) -> Task:
         """``{task_id, base_resp}``: a queued task (a non-zero ``base_resp`` is an error before this)."""

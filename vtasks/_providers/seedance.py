@@ -18,8 +18,6 @@ from collections.abc import Sequence
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, ClassVar
 
-import attrs
-
 from .._exceptions import (
     APIError,
     AuthenticationError,
@@ -42,6 +40,8 @@ from ._base import (
     as_float,
     as_int,
     as_text,
+    check_image_sizes,
+    create_request_from_generated,
     expect_id,
     expect_items,
     expect_object,
@@ -290,13 +290,7 @@ class _SeedanceAdapter(Adapter):
                 callback_url=spec.callback_url,
             ),
         )
-        request = request_from_generated(
-            "create", self._create._get_kwargs(body=body), idempotent=False
-        )
-        if spec.extra:
-            # Vendor fields vtasks does not map travel verbatim, and win over the mapped ones.
-            request = attrs.evolve(request, json={**request.json, **spec.extra})
-        return request
+        return create_request_from_generated(self._create._get_kwargs(body=body), spec)
 
     def _content(self, spec: CreateSpec) -> list[Any]:
         """The ``content[]`` items (generated models): the prompt, then the images by role."""
@@ -324,12 +318,8 @@ class _SeedanceAdapter(Adapter):
             if image is not None
         ]
         roles.extend(("reference_image", image) for image in spec.reference_images)
+        check_image_sizes(self.name, spec, MAX_IMAGE_BYTES)
         for role, image in roles:
-            if image.size is not None and image.size > MAX_IMAGE_BYTES:
-                raise ConfigurationError(
-                    f"{self.name} takes images under {MAX_IMAGE_BYTES // 2**20} MB; "
-                    f"the {role} is {image.size:,} bytes"
-                )
             items.append(
                 models.SeedanceContentItem(
                     type_="image_url", image_url=models.SeedanceMediaUrl(url=image.url), role=role

@@ -29,6 +29,7 @@ from ._base import (
     Request,
     as_percent,
     as_text,
+    create_request_from_generated,
     expect_id,
     expect_object,
     given,
@@ -220,13 +221,7 @@ class VeoAdapter(Adapter):
                 else models.VeoCreateRequestAspectRatio(spec.aspect_ratio),
             ),
         )
-        request = request_from_generated(
-            "create", self._create._get_kwargs(body=body), idempotent=False
-        )
-        if spec.extra:
-            # Vendor fields vtasks does not map travel verbatim, and win over the mapped ones.
-            request = attrs.evolve(request, json={**request.json, **spec.extra})
-        return request
+        return create_request_from_generated(self._create._get_kwargs(body=body), spec)
 
     def parse_created(self, payload: Any, spec: CreateSpec) -> Task:
         """``{id, status, status_update_time, enhanced_prompt}``: normalized like a query."""

@@ -41,6 +41,8 @@ from ._base import (
     as_float,
     as_int,
     as_text,
+    check_image_sizes,
+    create_request_from_generated,
     expect_id,
     expect_items,
     expect_object,
@@ -305,9 +307,7 @@ class ViduAdapter(Adapter):
             raise ConfigurationError(
                 f"vidu: {len(spec.reference_images)} reference images, over {_MAX_REFERENCES}"
             )
-        for image in spec.images:
-            if image.size is not None and image.size > _MAX_IMAGE_BYTES:
-                raise ConfigurationError(f"vidu: an image is {image.size:,} bytes, over 50 MB")
+        check_image_sizes(self.name, spec, _MAX_IMAGE_BYTES)
         if spec.prompt is not None and len(spec.prompt) > _MAX_PROMPT:
             raise ConfigurationError(
                 f"vidu: the prompt is {len(spec.prompt):,} characters, over {_MAX_PROMPT:,}"
@@ -328,10 +328,7 @@ class ViduAdapter(Adapter):
                 callback_url=spec.callback_url,
             )
         )
-        request = request_from_generated(
-            "create", self._create[mode]._get_kwargs(body=body), idempotent=False
-        )
-        return attrs.evolve(request, json={**request.json, **spec.extra})
+        return create_request_from_generated(self._create[mode]._get_kwargs(body=body), spec)
 
     def parse_created(self, payload: Any, spec: CreateSpec) -> Task:
         """The task object (``task_id``, ``state: created``, ``credits``), normalized like a read."""
