@@ -247,7 +247,7 @@ class Simulator:
             )
             answer = fired.answer
             replaced = answer is not None and answer.category == "replace"
-            if not replaced or (mutating and not _refusal(answer)):
+            if answer is None or not replaced or (mutating and not _refusal(answer)):
                 response = self._normal(
                     vendor.name,
                     route.endpoint,
@@ -338,10 +338,9 @@ class Simulator:
             }
 
 
-def _refusal(fault: object) -> bool:
+def _refusal(fault: Fault) -> bool:
     """Whether a replacing fault is the vendor saying no (nothing done): a 429 or another 4xx."""
-    kind = getattr(fault, "kind", None)
-    if kind == "rate_limit":
+    if fault.kind == "rate_limit":
         return True
-    status = getattr(fault, "params", {}).get("status", 500)
-    return kind == "http_error" and isinstance(status, int) and 400 <= status < 500
+    status = fault.params.get("status", 500)
+    return fault.kind == "http_error" and isinstance(status, int) and 400 <= status < 500
