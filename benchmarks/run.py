@@ -30,74 +30,20 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from _common import (
+    GET_PATH,
+    LIST_PATH,
+    MISSED,
+    ROWS,
+    cpu_interleaved,
+    headers,
+    row,
+)
 from _remote import RemoteSimulator
 
 import vtasks
 
 ROOT = Path(__file__).resolve().parent.parent
-ROWS: list[dict[str, str]] = []
-MISSED: list[str] = []
-AUTH = {
-    "ark": ("Authorization", "Bearer {}"),
-    "volc": ("Authorization", "Bearer {}"),
-    "veo": ("Authorization", "Bearer {}"),
-    "minimax": ("Authorization", "Bearer {}"),
-    "vidu": ("Authorization", "Token {}"),
-    "aitoearn": ("X-Api-Key", "{}"),
-}
-GET_PATH = {
-    "ark": "/api/v3/contents/generations/tasks/{id}",
-    "volc": "/volc/v1/contents/generations/tasks/{id}",
-    "veo": "/v1/video/query?id={id}",
-    "minimax": "/v1/query/video_generation?task_id={id}",
-    "vidu": "/ent/v2/tasks/{id}/creations",
-    "aitoearn": "/api/ai/video/generations/{id}",
-}
-LIST_PATH = {
-    "ark": "/api/v3/contents/generations/tasks?page_num={page}&page_size={size}",
-    "volc": "/volc/v1/contents/generations/tasks?page_num={page}&page_size={size}",
-    "aitoearn": "/api/ai/video/generations?page={page}&pageSize={size}",
-}
-
-
-def row(number: str, what: str, compared: str, result: str, target: str, ok: bool | None) -> None:
-    verdict = "—" if ok is None else ("met" if ok else "MISSED")
-    ROWS.append(
-        {
-            "#": number,
-            "what": what,
-            "compared with": compared,
-            "result": result,
-            "target": target,
-            "": verdict,
-        }
-    )
-    if ok is False:
-        MISSED.append(f"#{number} {what}: {result} (target {target})")
-    print(f"  #{number} {what}: {result} [{verdict}]", flush=True)
-
-
-def cpu_interleaved(*fns: Callable[[], Any], repeat: int = 5) -> list[float]:
-    """Median CPU seconds of each of ``fns``, run in turns (a, b, a, b, ...).
-
-    Taking turns spreads slow drifts of the machine (frequency, the server's state) over every
-    contender instead of charging them to whichever ran last.
-    """
-    samples: list[list[float]] = [[] for _ in fns]
-    for _ in range(repeat):
-        for index, fn in enumerate(fns):
-            gc.collect()
-            start = time.process_time()
-            fn()
-            samples[index].append(time.process_time() - start)
-    return [statistics.median(times) for times in samples]
-
-
-def headers(provider: str, key: str) -> dict[str, str]:
-    name, template = AUTH[provider]
-    return {name: template.format(key)}
-
-
 # -- 1 and 2: CPU per get_task and per list page ----------------------------------------------
 
 
