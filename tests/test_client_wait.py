@@ -195,7 +195,8 @@ def test_wait_for_tasks_yields_each_once_as_it_finishes(api: Api, provider: str)
     ]
 
 
-@pytest.mark.parametrize("provider", ["veo", "minimax", "aitoearn"])
+# AiToEarn polls many tasks by listing: tests/test_client_poll_listing.py.
+@pytest.mark.parametrize("provider", ["veo", "minimax"])
 def test_terminal_tasks_are_not_polled_again(api: Api, provider: str) -> None:
     slow = api.fake.add_task(provider, lifecycle="succeeded", step_seconds=30)
     done = api.fake.add_task(provider, status="failed")

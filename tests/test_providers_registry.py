@@ -38,6 +38,9 @@ def test_adapter_reads_its_facts(provider: str) -> None:
     assert adapter.id_filter_max == found.id_filter_max
     assert adapter.numbered_pages == found.numbered_pages
     assert adapter.server_time_filter == found.server_time_filter
+    assert adapter.poll_by_listing == found.poll_by_listing
+    # Polling by listing reads numbered pages: a provider that turns it on must have them.
+    assert not found.poll_by_listing or (found.list_path is not None and found.numbered_pages)
     assert adapter.first_page() == found.first_page
     assert adapter.not_found_codes == found.not_found_codes
     # One source for "can it list": the list endpoint in the facts.

@@ -9,6 +9,7 @@ import attrs
 from .._exceptions import APIError, NotFoundError
 from .._models import Task
 from .._providers._base import Adapter, Page
+from .poll import ListingReach, listed
 from .steps import Flow, Outcome, fetch_all, fetch_one, unwrap
 
 __all__ = ["URL_TOO_LONG", "BatchSize", "get_task_flow", "get_tasks_flow", "too_long", "unique"]
@@ -78,19 +79,30 @@ class BatchSize:
 
 
 def get_tasks_flow(
-    adapter: Adapter, task_ids: Sequence[str], batch_size: BatchSize | None = None
+    adapter: Adapter,
+    task_ids: Sequence[str],
+    batch_size: BatchSize | None = None,
+    reach: ListingReach | None = None,
 ) -> Flow[list[Task]]:
     """Fetch many tasks, in the input order, with as few requests as the vendor allows.
 
     Where the vendor filters its list by id, ids go in batches of up to its page size (halved
     while a server refuses the URL as too long: 413, 414, 431); ids a batch does not return (Ark
-    lists only the last 7 days) are fetched one by one. Ids the vendor does not know raise one
+    lists only the last 7 days) are fetched one by one. Where it has no id filter but polls by
+    listing (AiToEarn), the first pages of its newest-first list are read instead
+    (:mod:`vtasks._flows.poll`; ``reach`` carries what one round learnt to the next), and the
+    ids they do not hold are fetched one by one. Ids the vendor does not know raise one
     :class:`NotFoundError` naming them all.
     """
     wanted = unique(task_ids)
     found: dict[str, Task] = {}
-    if adapter.id_filter_max and len(wanted) > 1:
-        found = yield from _batched(adapter, wanted, batch_size or BatchSize(adapter))
+    if len(wanted) > 1:  # one id: its own GET is the cheapest answer
+        if adapter.id_filter_max:
+            found = yield from _batched(adapter, wanted, batch_size or BatchSize(adapter))
+        elif adapter.poll_by_listing:
+            listing = yield from listed(adapter, wanted, reach or ListingReach())
+            completed = yield from _complete(adapter, list(listing.values()))
+            found = {task.id: task for task in completed}
     rest = [task_id for task_id in wanted if task_id not in found]
     if rest:
         outcomes = yield from fetch_all(tuple(adapter.get_request(task_id) for task_id in rest))

@@ -11,6 +11,7 @@ from .._models import Task
 from .._providers._base import Adapter
 from .._retry import PollSchedule
 from .get import BatchSize, get_task_flow, get_tasks_flow, unique
+from .poll import ListingReach
 from .steps import Emit, Flow, Sleep, with_deadline
 
 __all__ = ["wait_for_task_flow", "wait_for_tasks_flow"]
@@ -87,7 +88,7 @@ def wait_for_tasks_flow(
     schedule: PollSchedule,
     now: Callable[[], float],
 ) -> Flow[None]:
-    """Poll many tasks in batches, emitting each once as it becomes terminal.
+    """Poll many tasks in batches (or by listing), emitting each once as it becomes terminal.
 
     Terminal tasks are not polled again. At the deadline, :class:`WaitTimeout` carries the last
     state of the first task still running. A poll that fails transiently is repeated at the next
@@ -95,6 +96,7 @@ def wait_for_tasks_flow(
     """
     pending = unique(task_ids)
     batch_size = BatchSize(adapter)
+    reach = ListingReach()
     last: dict[str, Task] = {}
     deadline = now() + timeout
     poll = 0
@@ -110,7 +112,9 @@ def wait_for_tasks_flow(
 
     while pending:
         try:
-            tasks = yield from _poll(get_tasks_flow(adapter, pending, batch_size), deadline, now)
+            tasks = yield from _poll(
+                get_tasks_flow(adapter, pending, batch_size, reach), deadline, now
+            )
         except VTasksError as exc:
             if not is_retryable_error(exc):
                 raise

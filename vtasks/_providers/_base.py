@@ -312,6 +312,7 @@ class Adapter:
     id_filter_max: ClassVar[int]
     numbered_pages: ClassVar[bool]
     server_time_filter: ClassVar[bool]
+    poll_by_listing: ClassVar[bool]
     not_found_codes: ClassVar[Mapping[str, frozenset[str]]]
     _first_page: ClassVar[int]
 
@@ -332,6 +333,7 @@ class Adapter:
         cls.id_filter_max = facts.id_filter_max
         cls.numbered_pages = facts.numbered_pages
         cls.server_time_filter = facts.server_time_filter
+        cls.poll_by_listing = facts.poll_by_listing
         cls.not_found_codes = facts.not_found_codes
         cls._first_page = facts.first_page
 

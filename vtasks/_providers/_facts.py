@@ -151,6 +151,9 @@ class ProviderFacts:
         numbered_pages: Whether list pages are addressed by number (else by an opaque token).
         id_filter_max: How many ids one list request may filter on (0: no id filter).
         server_time_filter: Whether the server filters on creation time (else vtasks does).
+        poll_by_listing: Whether polling many tasks reads the (numbered, newest-first) list
+            rather than one request per task: for a vendor without an id filter whose pages
+            are large (AiToEarn: 1,000 tasks a page), one page answers for many tasks.
         create_path: The path tasks are created at, or ``None`` when vtasks cannot create them.
         cancel_path: The path that cancels an unfinished task, or ``None``.
         delete_path: The path that deletes a finished task's record, or ``None``. (Ark's one
@@ -183,6 +186,7 @@ class ProviderFacts:
     numbered_pages: bool = True
     id_filter_max: int = 0
     server_time_filter: bool = False
+    poll_by_listing: bool = False
     create_path: str | None = None
     cancel_path: str | None = None
     delete_path: str | None = None

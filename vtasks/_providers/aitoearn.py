@@ -86,6 +86,9 @@ FACTS = ProviderFacts(
     # pageSize 1-1000 (default 10): the largest page, fewest round trips over long histories.
     max_page_size=1000,
     default_page_size=1000,
+    # No id filter, but 1,000 tasks a page, newest first, each item the same task object as the
+    # single-task answer: polling many tasks reads the list's first pages instead of one GET each.
+    poll_by_listing=True,
     # The server polls its upstreams every 30 s, so a status lags by up to 30 s: polling faster
     # buys nothing but requests.
     min_poll_interval=30.0,
