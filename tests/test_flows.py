@@ -24,6 +24,7 @@ from vtasks._flows import steps
 from vtasks._flows.exchange import Exchange, send_flow
 from vtasks._flows.get import BatchSize, get_task_flow, get_tasks_flow
 from vtasks._flows.list import ListQuery, list_flow
+from vtasks._flows.poll import ListingReach
 from vtasks._flows.wait import wait_for_task_flow, wait_for_tasks_flow
 from vtasks._providers import get_adapter
 from vtasks._providers._base import Request
@@ -251,6 +252,39 @@ def test_ids_a_batch_does_not_return_are_fetched_one_by_one_and_unknown_ones_nam
     with pytest.raises(NotFoundError) as caught:
         Script(answer).run(get_tasks_flow(ARK, ["a", "b", "c"]))
     assert caught.value.task_ids == ("c",)
+
+
+def test_listing_rounds_stop_at_a_page_older_than_the_tracked_tasks() -> None:
+    # AiToEarn, 3,000 tasks a second apart, newest first; the 10 tracked ones are the newest.
+    # After the first round they drop out of the list (a GET still finds them): the next round
+    # reads one page, whose oldest task is far older than theirs, not one page per missing task.
+    aitoearn = get_adapter("aitoearn")
+    ids = [f"t{i}" for i in range(3000)]
+    hidden: set[str] = set()
+
+    def task(task_id: str) -> dict[str, Any]:
+        created = datetime.fromtimestamp(1_700_000_000 - int(task_id[1:]), UTC)
+        return {"id": task_id, "status": "InProgress", "submittedAt": created.isoformat()}
+
+    def answer(request: Request) -> steps.Outcome:
+        if request.endpoint == "get":
+            return steps.Answer({"code": 0, "data": task(request.task_ids[0])})
+        query = dict(request.params)
+        size, number = int(query["pageSize"]), int(query["page"])
+        shown = [i for i in ids if i not in hidden]
+        items = [task(i) for i in shown[(number - 1) * size : number * size]]
+        data = {"page": number, "totalPages": -(-len(shown) // size), "list": items}
+        return steps.Answer({"code": 0, "data": {**data, "total": len(shown)}})
+
+    reach = ListingReach()
+    tracked = ids[:10]
+    first = Script(answer)
+    assert [t.id for t in first.run(get_tasks_flow(aitoearn, tracked, reach=reach))] == tracked
+    assert [r.endpoint for r in first.requests] == ["list"]
+    hidden.update(tracked)
+    second = Script(answer)
+    assert [t.id for t in second.run(get_tasks_flow(aitoearn, tracked, reach=reach))] == tracked
+    assert [r.endpoint for r in second.requests] == ["list"] + ["get"] * 10
 
 
 def test_get_task_keeps_the_requested_id() -> None:

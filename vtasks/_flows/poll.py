@@ -7,9 +7,10 @@ the first page or two of the list answer for all of them. One round pages the li
 - on the first round, up to ``⌈N / page size⌉ + 1`` pages: where the tasks are is not known yet
   (their creation times are not), so one page more than they could fill at the least;
 - on later rounds, until every tracked task seen last round is seen again, or a page's oldest
-  task is *older* than the oldest of them: the creation times learnt say where to stop. Only
-  strictly older ends the round, as tasks created in the same second may straddle two pages,
-  and tasks created meanwhile push the tracked ones to later pages (the list is live);
+  task is *older* than the oldest of them (by more than :data:`ORDER_MARGIN`): the creation
+  times learnt say where to stop. Only older ends the round, not as old, as tasks created in
+  the same second may straddle two pages, and tasks created meanwhile push the tracked ones to
+  later pages (the list is live);
 - never more pages than tasks still unseen, so a listing costs no more requests than the
   single GETs it replaces; and never past the list's end.
 
@@ -23,13 +24,19 @@ single GETs against a server that is struggling would be the worst time to multi
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from .._models import Task
 from .._providers._base import Adapter, Page
 from .steps import Flow, fetch_one
 
 __all__ = ["ListingReach", "listed"]
+
+#: How much older than the oldest tracked task a page's oldest task must be to end a round. The
+#: list is ordered by the server's own record of creation, which need not be the ``submittedAt``
+#: it reports to the millisecond: a second's margin costs at most a page now and then, while
+#: stopping a page short costs a GET per task it held, on this round and every later one.
+ORDER_MARGIN = timedelta(seconds=1)
 
 
 class ListingReach:
@@ -66,6 +73,8 @@ def listed(adapter: Adapter, wanted: Sequence[str], reach: ListingReach) -> Flow
         looking = {task_id for task_id in wanted if task_id in reach.created}
         # Every looked-for task has a creation time (only those are kept in ``created``).
         oldest = min((reach.created[task_id] for task_id in looking), default=None)
+        if oldest is not None:
+            oldest -= ORDER_MARGIN
         most = None
     if adapter.max_page_number is not None:
         most = min(most or adapter.max_page_number, adapter.max_page_number)
