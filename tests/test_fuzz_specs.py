@@ -551,7 +551,9 @@ def _business_code(provider: str, body: Any) -> bool:
         return body.get("code") not in (0, "0")
     if provider == "minimax":
         base = body.get("base_resp")
-        if str(body.get("status", "")).lower() == "fail" or not isinstance(base, dict):
+        # A failed task (MiniMax ``Fail``, a reseller's ``Failed``) keeps base_resp as its reason.
+        failed = str(body.get("status", "")).strip().lower() in ("fail", "failed")
+        if failed or not isinstance(base, dict):
             return False
         return base.get("status_code") not in (0, None, "0")
     return False

@@ -266,3 +266,53 @@ class TestUsage:
     def test_absent_usage_is_none(self) -> None:
         assert full_task(usage=None).to_dict()["usage"] is None
         assert Task.from_dict({"provider": "ark", "id": "x", "usage": "lots"}).usage is None
+
+
+class TestFastInit:
+    """Task's and Usage's ``__init__`` store through the slots; they must build what attrs would."""
+
+    @staticmethod
+    def _attrs_built(shape: type, /, **kwargs: object) -> object:
+        # attrs' own __init__, regenerated for a twin class with the same fields.
+        twin = attrs.make_class(
+            shape.__name__,
+            {
+                f.name: attrs.field(default=f.default, converter=f.converter, eq=f.eq, kw_only=True)
+                for f in attrs.fields(shape)
+            },
+            frozen=True,
+            slots=True,
+        )
+        return twin(**kwargs)
+
+    def test_same_fields_as_attrs_init(self) -> None:
+        full = full_task()
+        given = {f.name: getattr(full, f.name) for f in attrs.fields(Task)}
+        given.update(video_urls=["https://x/a.mp4", "https://x/b.mp4"], raw={"k": 1})
+        task = Task(**given)
+        twin = self._attrs_built(Task, **given)
+        for field in attrs.fields(Task):
+            assert getattr(task, field.name) == getattr(twin, field.name), field.name
+        assert task.video_urls == ("https://x/a.mp4", "https://x/b.mp4")  # the converter ran
+        assert task.raw is given["raw"]  # not copied
+
+    def test_defaults_and_a_fresh_raw_each(self) -> None:
+        one = Task(provider="ark", id="a", status=TaskStatus.QUEUED)
+        two = Task(provider="ark", id="b", status=TaskStatus.QUEUED)
+        assert one.raw == {}
+        assert one.raw is not two.raw
+        assert one.video_urls == ()
+        assert one.usage is None
+        assert one.error is None
+
+    def test_frozen_hash_and_errors(self) -> None:
+        task = Task(provider="ark", id="a", status=TaskStatus.QUEUED)
+        with pytest.raises(attrs.exceptions.FrozenInstanceError):
+            task.id = "b"  # type: ignore[misc]
+        assert hash(task) == hash(attrs.evolve(task))
+        assert {task: 1}[attrs.evolve(task)] == 1
+        with pytest.raises(TypeError, match="status"):
+            Task(provider="ark", id="a")  # type: ignore[call-arg]
+        with pytest.raises(TypeError):
+            Task("ark", "a", TaskStatus.QUEUED)  # type: ignore[misc]
+        assert Usage(tokens=5) == Usage(tokens=5, credits=None)

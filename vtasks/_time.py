@@ -110,6 +110,8 @@ def from_unix_seconds(value: object) -> datetime | None:
         The UTC datetime, or ``None`` for ``None``, ``0`` ("not set"), negative,
         non-finite, beyond-9999, boolean or non-numeric input.
     """
+    if type(value) is int:  # what vendors send: no conversion to look for
+        return _from_seconds(value)
     number = _number(value)
     if number is None:
         return None

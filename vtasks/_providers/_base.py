@@ -182,6 +182,10 @@ class Page:
 
 def as_text(value: object) -> str | None:
     """A non-empty string, or ``None`` (vendors send ``""`` or ``null`` for "not set")."""
+    if type(value) is str:  # the common case first: one type check, no isinstance walk
+        return value or None
+    if value is None:
+        return None
     if isinstance(value, str):
         return value or None
     if isinstance(value, int | float) and not isinstance(value, bool):
@@ -191,7 +195,9 @@ def as_text(value: object) -> str | None:
 
 def as_int(value: object) -> int | None:
     """An integer, or ``None`` for anything that is not a finite number (bools included)."""
-    if isinstance(value, bool):
+    if type(value) is int:  # bool is a subclass of int, not int itself
+        return value
+    if value is None or isinstance(value, bool):
         return None
     if isinstance(value, int):
         return value
@@ -205,9 +211,18 @@ def as_int(value: object) -> int | None:
     return None
 
 
+# Integers within this convert to a float without overflow (past it, float() raises).
+_FLOAT_INT_LIMIT = 2**1023
+
+
 def as_float(value: object) -> float | None:
     """A finite float, or ``None``."""
-    if isinstance(value, bool):
+    # ``type(...) is`` first: what vendors send, without the isinstance walk (bool is not int).
+    if type(value) is float:
+        return value if math.isfinite(value) else None
+    if type(value) is int and -_FLOAT_INT_LIMIT < value < _FLOAT_INT_LIMIT:
+        return float(value)
+    if value is None or isinstance(value, bool):
         return None
     if isinstance(value, int | float | str):
         try:
@@ -267,6 +282,8 @@ def expect_id(provider: str, value: object, payload: object) -> str:
     missing status :attr:`~vtasks.TaskStatus.UNKNOWN`), but a task without an id cannot be told
     apart from any other.
     """
+    if type(value) is str and value:
+        return value
     text = as_text(value)
     if text is None or isinstance(value, float):
         raise ResponseError("a task without an id", provider=provider, body=json_excerpt(payload))

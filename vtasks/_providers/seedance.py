@@ -30,7 +30,7 @@ from .._exceptions import (
     UnsupportedOperation,
     VTasksError,
 )
-from .._models import Task, TaskStatus, Usage
+from .._models import TERMINAL_STATUSES, Task, TaskStatus, Usage
 from .._status import normalize_status
 from .._time import from_unix_seconds
 from ._base import (
@@ -214,36 +214,45 @@ class _SeedanceAdapter(Adapter):
         )
 
     def _task(self, raw: dict[str, Any]) -> Task:
-        raw_status = as_text(raw.get("status"))
+        # The hot path of every listing: one ``get`` a field, and the helpers' own fast paths
+        # (``as_text`` of a str, ``from_unix_seconds`` of an int) for what Ark sends.
+        get = raw.get
+        raw_status = as_text(get("status"))
         status = normalize_status(self.name, raw_status)
-        error = raw.get("error")
-        if isinstance(error, dict):
+        error = get("error")
+        if error is None:
+            error_message = error_code = None
+        elif isinstance(error, dict):
             error_message, error_code = as_text(error.get("message")), as_text(error.get("code"))
         else:
             error_message, error_code = as_text(error), None
-        content = raw.get("content")
-        video_url = as_text(content.get("video_url")) if isinstance(content, dict) else None
-        cover_url = as_text(content.get("last_frame_url")) if isinstance(content, dict) else None
-        updated_at = from_unix_seconds(raw.get("updated_at"))
+        content = get("content")
+        if isinstance(content, dict):
+            video_url = as_text(content.get("video_url"))
+            cover_url = as_text(content.get("last_frame_url"))
+        else:
+            video_url = cover_url = None
+        updated_at = from_unix_seconds(get("updated_at"))
+        usage = get("usage")
         return Task(
             provider=self.name,
-            id=expect_id(self.name, raw.get("id"), raw),
+            id=expect_id(self.name, get("id"), raw),
             status=status,
             raw_status=raw_status,
-            model=as_text(raw.get("model")),
-            prompt=as_text(raw.get("revised_prompt")),
+            model=as_text(get("model")),
+            prompt=as_text(get("revised_prompt")),
             video_url=video_url,
             video_urls=(video_url,) if video_url else (),
             cover_url=cover_url,
-            created_at=from_unix_seconds(raw.get("created_at")),
+            created_at=from_unix_seconds(get("created_at")),
             updated_at=updated_at,
             # Ark gives no finish time; a terminal task's last update is when it finished.
-            finished_at=updated_at if status.is_terminal else None,
+            finished_at=updated_at if status in TERMINAL_STATUSES else None,
             error=error_message,
             error_code=error_code,
             duration=duration_of(raw),
-            fps=as_float(raw.get("framespersecond")),
-            usage=usage_of(raw.get("usage")),
+            fps=as_float(get("framespersecond")),
+            usage=None if usage is None else usage_of(usage),
             raw=raw,
         )
 
@@ -380,7 +389,20 @@ def usage_of(usage: object) -> Usage | None:
     tokens = as_int(usage.get("total_tokens"))
     if tokens is None:
         tokens = as_int(usage.get("completion_tokens"))
-    return Usage(tokens=tokens) if tokens is not None and tokens >= 0 else None
+    if tokens is None or tokens < 0:
+        return None
+    # Tasks of one model and settings bill the same tokens: a listing shares a few immutable
+    # Usage objects instead of building one a task.
+    found = _USAGES.get(tokens)
+    if found is None:
+        found = Usage(tokens=tokens)
+        if len(_USAGES) < _USAGES_KEPT:
+            _USAGES[tokens] = found
+    return found
+
+
+_USAGES: dict[int, Usage] = {}
+_USAGES_KEPT = 4096
 
 
 def duration_of(raw: dict[str, Any]) -> float | None:
