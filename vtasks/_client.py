@@ -324,7 +324,7 @@ class Client(BaseClient[httpx.Client, Generator[Task, None, None]]):
         if step.deadline is not None:
             # A blocking read cannot be cancelled: at the deadline its socket is shut down.
             guard = arm(step.deadline)
-            step.request.extensions["trace"] = guard.trace
+            guard.hook(step.request.extensions)
         try:
             response = self._http.send(step.request, stream=True, auth=auth, follow_redirects=False)
         except httpx.InvalidURL as exc:  # a redirect's Location (the request's URL was checked)

@@ -394,12 +394,11 @@ def send_flow(exchange: Exchange, request: Request, deadline: float | None = Non
     until = call_end(exchange, started, deadline)
     attempt = 0
     while True:
-        retry_after = None
+        response: httpx.Response | None = None
         unsent = False
         try:
             body = yield from hops_flow(exchange, request, attempt, until)
             response = body.response
-            retry_after = parse_retry_after(response.headers.get("retry-after"))
             content = yield from read_all(exchange, body)
             return Answer(exchange.decode(request, response, content))
         except VTasksError as exc:
@@ -409,6 +408,10 @@ def send_flow(exchange: Exchange, request: Request, deadline: float | None = Non
             unsent = never_sent(error)
         if not (request.idempotent or unsent):
             return error
+        # Read only on the way to a retry: a good answer never needed its Retry-After.
+        retry_after = (
+            None if response is None else parse_retry_after(response.headers.get("retry-after"))
+        )
         delay = exchange.retry_delay(error, attempt, started, retry_after)
         if delay is None:
             return error
