@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
+from . import _http
 from ._base_client import BaseClient
 from ._driving import ClosedClient, OnPoll, OnProgress, Stepper
 from ._flows import steps
@@ -72,6 +73,7 @@ class Client(BaseClient[httpx.Client, Generator[Task, None, None]]):
     """
 
     _http_class = httpx.Client
+    _owned_http_class = _http.Client
     _pool: ThreadPoolExecutor | None = None
 
     # -- lifecycle --------------------------------------------------------------------------
