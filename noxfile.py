@@ -116,6 +116,7 @@ def bench(session: nox.Session) -> None:
     """Benchmarks: print ratios against raw httpx measured in the same run (not a test)."""
     # LiteLLM, a peer measured in row 10, lives in this session only; httpx stays at the pin the
     # tests use (pinned in the bench group), so vtasks is measured on the httpx it is tested with.
+    # `.[speed]`: rows 1 and 2 measure with orjson and without (vtasks._json.use).
     session.install(*_group("bench"), ".[speed]", LITELLM)
     session.run("python", "benchmarks/bench_simulator.py", "--requests", "2000")
     session.run("python", "benchmarks/run.py", *session.posargs)

@@ -8,10 +8,10 @@ that reaches an error goes through the caller's ``scrub`` first, so no echo of t
 from __future__ import annotations
 
 import contextlib
-import json
 import re
 from typing import TYPE_CHECKING, Any
 
+from . import _json
 from ._error_codes import error_class_for, make_api_error
 from ._exceptions import (
     APIConnectionError,
@@ -115,7 +115,8 @@ def decode(
     """The JSON payload of a good answer, else raise the vtasks error it means."""
     status = response.status_code
     try:
-        payload: Any = json.loads(content) if content else None
+        # ``_json.loads`` read at each call: ``_json.use`` rebinds it (orjson, else the standard library).
+        payload: Any = _json.loads(content) if content else None
         is_json = content != b""
     # JSONDecodeError and UnicodeDecodeError are ValueErrors; a body nested deeper than the
     # interpreter's recursion limit (``[[[[...``) raises RecursionError: unreadable all the same.

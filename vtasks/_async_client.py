@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
+from . import _http
 from ._base_client import BaseClient
 from ._clock import SystemClock
 from ._driving import ClosedClient, OnPoll, OnProgress, Stepper
@@ -55,6 +56,7 @@ class AsyncClient(BaseClient[httpx.AsyncClient, AsyncGenerator[Task, None]]):
     """
 
     _http_class = httpx.AsyncClient
+    _owned_http_class = _http.AsyncClient
     _limit: asyncio.Semaphore | None = None
     # The event loop the HTTP client's connections and the limit belong to (weak: a loop that
     # ended may go), and the async generator that closes those connections when that loop ends.
@@ -331,7 +333,7 @@ class AsyncClient(BaseClient[httpx.AsyncClient, AsyncGenerator[Task, None]]):
             self._moved = True
             if not self._owns_http:
                 return  # the caller's; _send turns its RuntimeError into a clear error
-            self._http = self._http_class(**self._http_client_options())
+            self._http = self._owned_http_class(**self._http_client_options())
             self._exchange = self._exchange_for(self._http, own=True)
         self._loop_end = _close_at_loop_end(self._http)
         await anext(self._loop_end)

@@ -82,6 +82,8 @@ class BaseClient(Generic[HttpT, TasksT]):
     """
 
     _http_class: type[HttpT]
+    #: The class of the HTTP client vtasks makes for itself (a subclass of ``_http_class``).
+    _owned_http_class: type[HttpT]
 
     def __init__(
         self,
@@ -140,7 +142,7 @@ class BaseClient(Generic[HttpT, TasksT]):
                 f" not {type(http_client).__name__}"
             )
         self._owns_http = http_client is None
-        self._http: HttpT = http_client or self._http_class(**self._http_client_options())
+        self._http: HttpT = http_client or self._owned_http_class(**self._http_client_options())
         self._exchange = self._exchange_for(self._http, own=self._owns_http)
         self._closed = False
 

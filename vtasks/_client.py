@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
+from . import _http
 from ._base_client import BaseClient
 from ._driving import ClosedClient, OnPoll, OnProgress, Stepper
 from ._flows import steps
@@ -72,6 +73,7 @@ class Client(BaseClient[httpx.Client, Generator[Task, None, None]]):
     """
 
     _http_class = httpx.Client
+    _owned_http_class = _http.Client
     _pool: ThreadPoolExecutor | None = None
 
     # -- lifecycle --------------------------------------------------------------------------
@@ -324,7 +326,7 @@ class Client(BaseClient[httpx.Client, Generator[Task, None, None]]):
         if step.deadline is not None:
             # A blocking read cannot be cancelled: at the deadline its socket is shut down.
             guard = arm(step.deadline)
-            step.request.extensions["trace"] = guard.trace
+            guard.hook(step.request.extensions)
         try:
             response = self._http.send(step.request, stream=True, auth=auth, follow_redirects=False)
         except httpx.InvalidURL as exc:  # a redirect's Location (the request's URL was checked)

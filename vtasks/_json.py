@@ -1,9 +1,18 @@
 """Decoding JSON answers: orjson when the ``speed`` extra is installed, else the standard library.
 
 Both give the same result for every body. orjson refuses some bodies that :func:`json.loads`
-reads (``NaN``, integers past 64 bits, nesting past 1,024 levels, UTF-16, lone surrogates), so a
+reads (``NaN``, ``1e400``, nesting past 1,024 levels, UTF-16, a UTF-8 BOM, lone surrogates), so a
 body orjson refuses is read again by :mod:`json`, which then decides: the extra changes speed,
-never what a body means.
+never what a body means. One difference orjson does not refuse but gets wrong: an integer past
+64 bits, which it reads as a float (orjson 3.13: ``123456789012345678901`` becomes
+``1.2345678901234568e+20``). A body with a digit run that long anywhere (20 digits, or 19 after a
+minus sign) is therefore read by :mod:`json` alone; finding one costs a ``bytes.translate`` (about
+a third of what orjson saves on a page), and a false alarm, such a run inside a string, only costs
+orjson's speed on that body.
+
+One difference remains, by design: nesting deeper than the interpreter's recursion limit allows
+:mod:`json` (about 900 levels, fewer deep in a call stack) and at most orjson's 1,024 levels is
+read by orjson, where :mod:`json` would refuse it as unreadable.
 
 Call it as ``_json.loads(...)`` (the module attribute): :func:`use` rebinds it.
 """
@@ -26,7 +35,16 @@ def _stdlib(content: bytes) -> Any:
     return json.loads(content)
 
 
+# Digits to "0", the minus sign kept, all else a space: a long integer literal becomes a run of "0".
+_DIGITS = bytes(0x30 if 0x30 <= i <= 0x39 else 0x2D if i == 0x2D else 0x20 for i in range(256))
+# Past 2**64 - 1 (20 digits) or below -2**63 (19 digits after "-"): orjson would make it a float.
+_LONG, _LONG_NEGATIVE = b"0" * 20, b"-" + b"0" * 19
+
+
 def _fast(content: bytes) -> Any:
+    digits = content.translate(_DIGITS)
+    if _LONG in digits or _LONG_NEGATIVE in digits:
+        return json.loads(content)
     try:
         return _orjson.loads(content)
     except _orjson.JSONDecodeError:

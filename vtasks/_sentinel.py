@@ -30,6 +30,7 @@ answer, required fields too, with the JSON-schema validator the drift check uses
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import math
@@ -216,6 +217,7 @@ def _unhashable(value: object) -> bool:
     return False
 
 
+@functools.lru_cache(maxsize=1024)  # bounded: a hostile server's invented names cannot grow it
 def _name(field: object) -> str:
     text = str(field)
     if _PLAIN_NAME.fullmatch(text):

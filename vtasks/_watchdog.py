@@ -31,17 +31,27 @@ __all__ = ["Guard", "arm"]
 class Guard:
     """One exchange's deadline; :attr:`fired` once the watchdog cut it off."""
 
-    __slots__ = ("deadline", "fired", "key", "stream")
+    __slots__ = ("deadline", "extensions", "fired", "key", "stream")
 
     def __init__(self, deadline: float, key: int) -> None:
         self.deadline = deadline
         self.key = key
         self.stream: Any = None
         self.fired = False
+        self.extensions: dict[str, Any] | None = None
+
+    def hook(self, extensions: dict[str, Any]) -> None:
+        """Put :meth:`trace` on a request's ``extensions`` (httpcore reads the same dict)."""
+        self.extensions = extensions
+        extensions["trace"] = self.trace
 
     def trace(self, event: str, info: dict[str, Any]) -> None:
         """Httpcore's trace hook: learn the connection's stream before the request is written."""
         if event == "http11.send_request_headers.started" and self.stream is None:
+            # Once the headers go out the stream is known (or never will be, from here): the
+            # hook comes off, so that httpcore's other eight events per exchange cost nothing.
+            if self.extensions is not None:
+                self.extensions.pop("trace", None)
             # The caller of Trace.__enter__ is HTTP11Connection.handle_request (httpcore 1.x).
             frame: FrameType | None = sys._getframe(1)
             for _ in range(4):

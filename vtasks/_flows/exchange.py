@@ -9,10 +9,11 @@ move bytes and nothing else, so a transport fix is made here, once.
 from __future__ import annotations
 
 import logging
+import re
 import time
 import zlib
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlencode
+from urllib.parse import quote_plus
 
 import httpx
 
@@ -110,6 +111,9 @@ class Exchange:
         self.max_response_bytes = max_response_bytes
         # The timeout parts in force, to cap at an exchange's time left (a caller's client's own).
         self.parts = timeout.as_dict() if timeout is not None else http.timeout.as_dict()
+        # The largest part, or ``None`` when one is unlimited (then every request caps it).
+        values = [value for value in self.parts.values() if value is not None]
+        self.longest = max(values, default=0.0) if len(values) == len(self.parts) else None
 
     # -- requests ---------------------------------------------------------------------------
 
@@ -126,7 +130,7 @@ class Exchange:
         if request.url:
             return request.url
         url = self.base_url + request.path
-        return f"{url}?{urlencode(request.params)}" if request.params else url
+        return f"{url}?{encode_query(request.params)}" if request.params else url
 
     def headers(self, request: Request, url: str, same_origin: bool) -> dict[str, str]:
         """Headers for a request to ``url``: the key only ever goes to the configured origin."""
@@ -152,10 +156,13 @@ class Exchange:
             # No single socket operation may outlast the exchange (a part within 50 ms of the
             # time left is kept as configured: the deadline is enforced by the driver anyway).
             left = max(deadline - time.monotonic(), 0.001)
-            built.extensions["timeout"] = {
-                name: value if value is not None and value <= left + 0.05 else left
-                for name, value in self.parts.items()
-            }
+            if self.longest is not None and self.longest <= left + 0.05:
+                built.extensions["timeout"] = self.parts  # all as configured (the usual case)
+            else:
+                built.extensions["timeout"] = {
+                    name: value if value is not None and value <= left + 0.05 else left
+                    for name, value in self.parts.items()
+                }
         elif self.timeout is not None:
             # A caller's client keeps its own timeouts unless vtasks was given one.
             built.extensions["timeout"] = self.timeout
@@ -232,6 +239,17 @@ class Exchange:
 
 
 _DOWNLOAD_HEADERS = {"Accept": "*/*", "Accept-Encoding": "identity"}
+# What ``quote_plus`` leaves as it is: text made only of these needs no encoding at all.
+_UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]*")
+
+
+def encode_query(params: tuple[tuple[str, str], ...]) -> str:
+    """``urlencode(params)``, byte for byte, without its per-item checks (a get's one id)."""
+    return "&".join(
+        f"{k if _UNRESERVED.fullmatch(k) else quote_plus(k)}="
+        f"{v if _UNRESERVED.fullmatch(v) else quote_plus(v)}"
+        for k, v in params
+    )
 
 
 def decoder(exchange: Exchange, body: Body, limit: int | None) -> BodyDecoder:
@@ -394,12 +412,11 @@ def send_flow(exchange: Exchange, request: Request, deadline: float | None = Non
     until = call_end(exchange, started, deadline)
     attempt = 0
     while True:
-        retry_after = None
+        response: httpx.Response | None = None
         unsent = False
         try:
             body = yield from hops_flow(exchange, request, attempt, until)
             response = body.response
-            retry_after = parse_retry_after(response.headers.get("retry-after"))
             content = yield from read_all(exchange, body)
             return Answer(exchange.decode(request, response, content))
         except VTasksError as exc:
@@ -409,6 +426,10 @@ def send_flow(exchange: Exchange, request: Request, deadline: float | None = Non
             unsent = never_sent(error)
         if not (request.idempotent or unsent):
             return error
+        # Read only on the way to a retry: a good answer never needed its Retry-After.
+        retry_after = (
+            None if response is None else parse_retry_after(response.headers.get("retry-after"))
+        )
         delay = exchange.retry_delay(error, attempt, started, retry_after)
         if delay is None:
             return error
