@@ -36,7 +36,8 @@ def lint(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def typecheck(session: nox.Session) -> None:
     """mypy --strict on vtasks/ and scripts/; generated packages must import and type-check as used."""
-    session.install(*_group("typecheck"), *_group("validate"), ".")
+    # `.[speed]`: vtasks/_json.py imports orjson, which mypy must find to check that path.
+    session.install(*_group("typecheck"), *_group("validate"), ".[speed]")
     session.run("mypy")
 
 
@@ -49,7 +50,9 @@ def tests(session: nox.Session) -> None:
     leaves out; the drift, fuzz and prism suites have their own sessions. For a subset, add
     ``--no-cov``: ``nox -s tests -- --no-cov tests/test_time.py``.
     """
-    session.install(*_group("test"), *_group("generate"), ".")
+    # `.[speed]`: tests/test_json_backends.py runs every hostile body through both decoders;
+    # the stdlib-only path is the same code with orjson switched off (vtasks._json.use).
+    session.install(*_group("test"), *_group("generate"), ".[speed]")
     report = Path(session.create_tmp()) / "junit.xml"
     session.run(
         "pytest", f"--junitxml={report}", "--cov", "--cov-report=term", *session.posargs,
