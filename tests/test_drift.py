@@ -41,10 +41,8 @@ def _run(tree: Path, script: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_drift_passes_on_the_committed_tree(tree: Path) -> None:
-    result = _run(tree, "check_drift.py")
-    assert result.returncode == 0, result.stderr
-    assert "generated/ up to date" in result.stdout
+# The pass on the committed tree is the drift session's own first command (noxfile.py), and the
+# pass after a regeneration is checked below: a test of its own would be a third 20-second run.
 
 
 def test_drift_fails_on_a_hand_edited_generated_file(tree: Path) -> None:
@@ -82,6 +80,7 @@ def test_drift_fails_on_a_spec_changed_without_regenerating_and_passes_after_reg
     assert "fps" in (tree / "generated/vtasks_gen_minimax/models/minimax_task.py").read_text()
     again = _run(tree, "check_drift.py")
     assert again.returncode == 0, again.stderr
+    assert "generated/ up to date" in again.stdout
 
 
 def test_drift_fails_on_a_shared_schema_change_for_both_seedance_providers(tree: Path) -> None:

@@ -57,7 +57,7 @@ if not PRISM:  # conftest.py leaves this module out of a plain run; asked for by
     )
 
 ROOT = Path(__file__).resolve().parent.parent
-ROUNDS = int(os.environ.get("VTASKS_PRISM_ROUNDS", "50"))
+ROUNDS = int(os.environ.get("VTASKS_PRISM_ROUNDS", "25"))
 KEY = "sk-prism-0123456789"
 OPS = {
     "ark": ("get", "list"),
