@@ -29,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import JUDGING, MISSED, ROWS
 from _remote import RemoteSimulator
+from bench_budget import bench_budget
 from bench_listing import bench_list_latency, bench_memory
 from bench_peers import bench_peers
 from bench_polling import bench_wait_many
@@ -56,6 +57,7 @@ SECTIONS: list[tuple[str, str, Callable[[Any, int], None]]] = [
     ("5", "requests per polling round", lambda sim, calls: bench_wait_many(sim)),
     ("6", "normalization vs pydantic", lambda sim, calls: bench_normalize(sim)),
     ("8", "the drift sentinel's share", bench_sentinel),
+    ("9", "polling under a request budget", lambda sim, calls: bench_budget(sim)),
     ("10", "peers: LiteLLM", bench_peers),
 ]
 AFTER_SIMULATOR: list[tuple[str, str, Callable[[], None]]] = [
