@@ -72,7 +72,9 @@ def bench_budget(sim: RemoteSimulator) -> None:
         # Baseline: no budget; polls go as fast as max_concurrency allows, into the limit.
         with vtasks.Client(PROVIDER, **options) as client:
             _, sent, refused_base = _measured(sim, lambda: _wait(client, ids, BASELINE_WINDOW))
-        baseline = f"no budget: {refused_base:,} of {sent:,} requests got 429 in {BASELINE_WINDOW:.0f} s"
+        baseline = (
+            f"no budget: {refused_base:,} of {sent:,} requests got 429 in {BASELINE_WINDOW:.0f} s"
+        )
         print(f"  {baseline}", flush=True)
 
         rates: list[float] = []
