@@ -312,13 +312,28 @@ def test_wait_for_tasks_polls_within_the_budget(enforcing: FakeProviders, mode: 
 
         return asyncio.run(run())
 
+    def one_round(**kwargs: Any) -> None:
+        if mode == "sync":
+            with _client(enforcing, **kwargs) as client:
+                client.get_tasks(ids)
+                return
+
+        async def run() -> None:
+            async with _async_client(enforcing, **kwargs) as client:
+                await client.get_tasks(ids)
+
+        asyncio.run(run())
+
     started = time.monotonic()
     assert wait(max_requests_per_second=RATE) == 40
     elapsed = time.monotonic() - started
     assert refused(enforcing) == 0
     assert elapsed >= 39 / RATE
-    # The same wait without a budget bursts past the vendor's limit: the simulator does enforce.
-    enforcing.limit_rate("veo", RATE)  # a full bucket again
+    # One round of the same polls without a budget bursts past the limit (40 requests in less
+    # than the 1.95 s the limit needs, unless the machine stalls for seconds): the simulator does
+    # enforce.
+    enforcing.limit_rate("veo", RATE, burst=1)
     enforcing.clear_requests()
-    assert wait(max_concurrency=16) == 40
+    with pytest.raises(vtasks.RateLimitError):
+        one_round(max_concurrency=16, retry_policy=NO_RETRIES)
     assert refused(enforcing) > 0
