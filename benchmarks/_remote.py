@@ -24,6 +24,8 @@ def _serve(conn: Connection, kwargs: dict[str, Any]) -> None:
             try:
                 if name == "request_count":
                     result: Any = len(fake.requests)
+                elif name == "refused_count":  # refused for going over an enforced rate limit
+                    result = sum(1 for r in fake.requests if r.fault == "enforced_rate_limit")
                 elif name == "clock_now":
                     result = fake.clock.now()
                 else:

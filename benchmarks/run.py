@@ -29,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import JUDGING, MISSED, ROWS
 from _remote import RemoteSimulator
+from bench_budget import bench_budget
 from bench_listing import bench_list_latency, bench_memory
 from bench_peers import bench_peers
 from bench_polling import bench_wait_many
@@ -56,6 +57,7 @@ SECTIONS: list[tuple[str, str, Callable[[Any, int], None]]] = [
     ("5", "requests per polling round", lambda sim, calls: bench_wait_many(sim)),
     ("6", "normalization vs pydantic", lambda sim, calls: bench_normalize(sim)),
     ("8", "the drift sentinel's share", bench_sentinel),
+    ("9", "polling under a request budget", lambda sim, calls: bench_budget(sim)),
     ("10", "peers: LiteLLM", bench_peers),
 ]
 AFTER_SIMULATOR: list[tuple[str, str, Callable[[], None]]] = [
@@ -88,6 +90,12 @@ def write_markdown(notes: list[str]) -> None:
         "- The 1-minute load average is read at the start and the end. Above "
         f"{BUSY_LOAD} per core at the start, the figures are shown but targets are not judged.",
         "- Peers (the official Ark SDK, LiteLLM) are installed in the bench session only.",
+        "- Row 9 (request budget) is wall time against a simulator that enforces the vendor's rate "
+        "in real time (`FakeProviders.limit_rate`, answering its 429). A round is a "
+        "`wait_for_tasks` on 2,000 running veo tasks (one request per task) ended by its 10-s "
+        "timeout; its rate is the requests the simulator received over the call's wall time, its "
+        "429s those the simulator sent. A whole polling round of 2,000 tasks at 20 a second would "
+        "take 100 s, so the rate is measured over windows of it.",
         "- `JSON` says which decoder a figure ran with where it matters: stdlib `json`, or "
         "`orjson` from the `vtasks[speed]` extra.",
         "",

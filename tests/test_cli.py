@@ -605,7 +605,7 @@ def test_providers_json() -> None:
 
 def test_serve_fake_serves_until_interrupted() -> None:
     with subprocess.Popen(
-        [sys.executable, "-m", "vtasks", "serve-fake", "--seed-demo"],
+        [sys.executable, "-m", "vtasks", "serve-fake", "--seed-demo", "--rate-limit", "veo=1000"],
         env=clean_env(),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -619,6 +619,7 @@ def test_serve_fake_serves_until_interrupted() -> None:
             lines = []
             while not (line := proc.stdout.readline()).startswith("Press Ctrl-C"):
                 lines.append(line)
+            assert "  veo enforces 1000 requests per second (429 above)\n" in lines
             demo_ark = next(line for line in lines if line.strip().startswith("demo ark:"))
             task_id = demo_ark.split(":", 1)[1].split()[0]
             env = {"VTASKS_ARK_BASE_URL": base_url, "VTASKS_ARK_API_KEY": "sk-fake-ark-0001"}

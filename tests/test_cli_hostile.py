@@ -335,6 +335,10 @@ def test_a_closed_stderr_does_not_stop_the_command(
         ["serve-fake", "--speed", "-1"],
         ["serve-fake", "--speed", "nan"],
         ["serve-fake", "--speed", "inf"],
+        ["serve-fake", "--rate-limit", "veo=0"],
+        ["serve-fake", "--rate-limit", "veo=nan"],
+        ["serve-fake", "--rate-limit", "nope=5"],
+        ["serve-fake", "--rate-limit", "veo"],
     ],
 )
 def test_out_of_range_arguments_are_usage_errors(args: list[str], env: dict[str, str]) -> None:

@@ -17,7 +17,16 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from vtasks import APIError, NotFoundError, RateLimitError, ResponseError, TaskStatus, WaitTimeout
+from vtasks import (
+    APIError,
+    APITimeoutError,
+    NotFoundError,
+    RateLimit,
+    RateLimitError,
+    ResponseError,
+    TaskStatus,
+    WaitTimeout,
+)
 from vtasks._answers import Scrubber
 from vtasks._base_client import shared_ssl_context
 from vtasks._flows import steps
@@ -356,6 +365,7 @@ class Wire:
         self.responses = list(responses)
         self.sent: list[httpx.Request] = []
         self.clock = FakeClock()
+        self.steps: list[str] = []  # each step's kind, and a Sleep's seconds
 
     def run(self, flow: steps.Flow[Any]) -> Any:
         value: Any = None
@@ -366,6 +376,9 @@ class Wire:
             except StopIteration as stop:
                 return stop.value
             value = error = None
+            self.steps.append(
+                f"Sleep {step.seconds:g}" if type(step) is steps.Sleep else type(step).__name__
+            )
             if isinstance(step, steps.Send):
                 self.sent.append(step.request)
                 answer = self.responses.pop(0)
@@ -384,7 +397,9 @@ class Wire:
 HTTP = httpx.Client(verify=shared_ssl_context())
 
 
-def exchange(wire: Wire, base_url: str = "https://ark.example") -> Exchange:
+def exchange(
+    wire: Wire, base_url: str = "https://ark.example", rate_limit: RateLimit | None = None
+) -> Exchange:
     return Exchange(
         adapter=ARK,
         base_url=base_url,
@@ -395,6 +410,7 @@ def exchange(wire: Wire, base_url: str = "https://ark.example") -> Exchange:
         timeout=None,
         retry_policy=RetryPolicy(max_retries=2, backoff_initial=0.5, backoff_max=1.0),
         clock=wire.clock,
+        rate_limit=rate_limit,
     )
 
 
@@ -470,3 +486,50 @@ def test_request_url_carries_the_query_encoded_once() -> None:
     assert query["page_num"] == ["2"]
     assert query["page_size"] == ["50"]
     assert query["filter.status"] == ["running"]
+
+
+# ---- the request budget in the exchange flow --------------------------------------------------
+
+
+def test_each_request_sleeps_for_its_turn_before_it_is_sent() -> None:
+    wire = Wire([httpx.Response(200, json=ark_task("x")) for _ in range(3)])
+    ex = exchange(wire, rate_limit=RateLimit(4, clock=wire.clock.now))
+    for _ in range(3):
+        assert isinstance(wire.run(send_flow(ex, ARK.get_request("x"))), steps.Answer)
+    answer = ["Send", "Read", "Read"]  # the body, then its end
+    assert wire.steps == [*answer, "Sleep 0.25", *answer, "Sleep 0.25", *answer]
+
+
+def test_a_redirect_on_the_origin_takes_a_turn_and_one_elsewhere_none() -> None:
+    here = httpx.Response(302, headers={"Location": "/api/v3/contents/generations/tasks/x?r=1"})
+    away = httpx.Response(302, headers={"Location": "https://cdn.example/x"})
+    wire = Wire([here, away, httpx.Response(200, json=ark_task("x"))])
+    ex = exchange(wire, rate_limit=RateLimit(2, clock=wire.clock.now))
+    assert isinstance(wire.run(send_flow(ex, ARK.get_request("x"))), steps.Answer)
+    assert wire.steps == ["Send", "Close", "Sleep 0.5", "Send", "Close", "Send", "Read", "Read"]
+
+
+def test_a_429_halves_the_budget_and_its_retry_waits_for_a_turn() -> None:
+    limited = httpx.Response(
+        429, headers={"Retry-After": "0"}, json={"error": {"code": "RateLimitExceeded"}}
+    )
+    wire = Wire([limited, httpx.Response(200, json=ark_task("x"))])
+    budget = RateLimit(10, clock=wire.clock.now)
+    assert isinstance(
+        wire.run(send_flow(exchange(wire, rate_limit=budget), ARK.get_request("x"))), steps.Answer
+    )
+    assert budget.rate == 5
+    # The retry: Retry-After 0, then its turn (the first was 0.1 s on; no time has passed).
+    assert wire.steps == ["Send", "Read", "Read", "Sleep 0", "Sleep 0.1", "Send", "Read", "Read"]
+
+
+def test_a_turn_past_the_deadline_is_an_api_timeout_and_nothing_is_sent() -> None:
+    wire = Wire([httpx.Response(200, json=ark_task("x"))])
+    budget = RateLimit(1, clock=wire.clock.now)
+    ex = exchange(wire, rate_limit=budget)
+    wire.run(send_flow(ex, ARK.get_request("x")))
+    outcome = wire.run(send_flow(ex, ARK.get_request("x"), deadline=wire.clock.now() + 0.5))
+    assert isinstance(outcome, APITimeoutError)
+    assert "request budget" in str(outcome)
+    assert len(wire.sent) == 1
+    assert wire.steps == ["Send", "Read", "Read"]

@@ -281,6 +281,42 @@ def test_main_prints_urls_and_keys_and_stops_cleanly() -> None:
         assert f"demo {provider}:" in text
 
 
+def test_main_enforces_a_rate_limit() -> None:
+    out = io.StringIO()
+    stop = threading.Event()
+    from vtasks.testing._cli import main as run
+
+    thread = threading.Thread(
+        target=run, args=(["--rate-limit", "veo=0.1"],), kwargs={"out": out, "stop": stop}
+    )
+    thread.start()
+    try:
+        deadline = time.monotonic() + 5
+        while "Ctrl-C" not in out.getvalue():
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        text = out.getvalue()
+        assert "veo enforces 0.1 requests per second" in text
+        base_url = text.split()[5]
+        headers = {"Authorization": "Bearer sk-fake-veo-0001"}
+        statuses = [
+            httpx.get(f"{base_url}/v1/video/query?id=x", headers=headers).status_code
+            for _ in range(2)
+        ]
+        assert statuses == [404, 429]  # an unknown task, then over the limit
+    finally:
+        stop.set()
+        thread.join(5)
+
+
+@pytest.mark.parametrize("value", ["veo", "veo=0", "veo=-1", "veo=nan", "veo=inf", "nope=5", "=5"])
+def test_main_refuses_a_bad_rate_limit(value: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["--rate-limit", value])
+    assert info.value.code == 2
+    assert "PROVIDER=N" in capsys.readouterr().err
+
+
 def test_main_reports_a_busy_port(capsys: pytest.CaptureFixture[str]) -> None:
     with FakeProviders() as fake:
         port = fake.base_url.rsplit(":", 1)[1]

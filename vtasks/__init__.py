@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from ._async_client import AsyncClient
     from ._client import Client
     from ._logs import scrub_http_logs
+    from ._rate_limit import RateLimit
 
 __all__ = [
     "PROVIDERS",
@@ -71,6 +72,7 @@ __all__ = [
     "PermissionDeniedError",
     "PollSchedule",
     "ProviderInfo",
+    "RateLimit",
     "RateLimitError",
     "ResponseError",
     "RetryPolicy",
@@ -86,11 +88,16 @@ __all__ = [
     "scrub_http_logs",
 ]
 
-_LAZY = {"Client": "._client", "AsyncClient": "._async_client", "scrub_http_logs": "._logs"}
+_LAZY = {
+    "Client": "._client",
+    "AsyncClient": "._async_client",
+    "RateLimit": "._rate_limit",
+    "scrub_http_logs": "._logs",
+}
 
 
 def __getattr__(name: str) -> Any:
-    """Load ``Client`` and ``AsyncClient`` (and httpx with them) only when first used."""
+    """Load ``Client`` and ``AsyncClient`` (and httpx with them), and ``RateLimit``, when first used."""
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'vtasks' has no attribute {name!r}")

@@ -20,6 +20,7 @@ from ._config import check_provider, resolve_api_key, resolve_base_url
 from ._exceptions import ConfigurationError, UnsupportedOperation
 from ._providers import get_adapter
 from ._providers._base import Adapter
+from ._rate_limit import RateLimit, check_per_second
 from ._retry import PollSchedule, RetryPolicy
 from ._validate import (
     MAX_CONCURRENCY,
@@ -99,6 +100,8 @@ class BaseClient(Generic[HttpT, TasksT]):
         max_concurrency: int = 8,
         clock: Clock | None = None,
         max_response_bytes: int | None = NOT_GIVEN,
+        max_requests_per_second: float | None = None,
+        rate_limit: RateLimit | None = None,
     ) -> None:
         self.provider = check_provider(provider)
         if api_key is not None and not isinstance(api_key, str):
@@ -131,6 +134,8 @@ class BaseClient(Generic[HttpT, TasksT]):
         self._adapter: Adapter = get_adapter(self.provider)
         self.poll_schedule = poll_schedule or default_poll_schedule(self._adapter)
         self.clock: Clock = clock or SystemClock()
+        #: The request budget every API request waits for (``None``: none).
+        self.rate_limit: RateLimit | None = _budget(max_requests_per_second, rate_limit, self.clock)
         # The key is kept only in this header value and in the scrubber; it is never logged or
         # shown (see __repr__).
         key = check_key_length(resolve_api_key(self.provider, api_key))
@@ -186,6 +191,7 @@ class BaseClient(Generic[HttpT, TasksT]):
             clock=self.clock,
             limit=exchange_limit(in_force),
             max_response_bytes=self.max_response_bytes,
+            rate_limit=self.rate_limit,
         )
 
     def _schedule(self, poll_interval: object) -> PollSchedule:
@@ -367,6 +373,28 @@ def default_poll_schedule(adapter: Adapter) -> PollSchedule:
     if every > 0:
         return PollSchedule(initial=every, factor=1.0, maximum=every, jitter=0.0)
     return PollSchedule()
+
+
+def _budget(per_second: object, rate_limit: object, clock: Clock) -> RateLimit | None:
+    """The client's request budget: a shared one, one of its own, or none.
+
+    A budget of its own reads the client's clock, so that a test's fake clock paces it too.
+    """
+    if rate_limit is not None:
+        if per_second is not None:
+            raise ConfigurationError(
+                "give max_requests_per_second or rate_limit, not both",
+                hint="a shared RateLimit already says how many requests per second",
+            )
+        if not isinstance(rate_limit, RateLimit):
+            raise ConfigurationError(
+                f"rate_limit must be a vtasks.RateLimit, not {type(rate_limit).__name__}"
+            )
+        return rate_limit
+    if per_second is None:
+        return None
+    now = getattr(clock, "now", None)  # a clock without one: RateLimit says so
+    return RateLimit(check_per_second("max_requests_per_second", per_second), clock=now)  # type: ignore[arg-type]
 
 
 def exchange_limit(timeout: httpx.Timeout) -> float | None:

@@ -67,6 +67,11 @@ class Client(BaseClient[httpx.Client, Generator[Task, None, None]]):
         clock: Where time is read and slept (tests inject a fake one).
         max_response_bytes: The cap on an API answer, decoded (default 64 MiB; ``None``: none);
             past it, a ``ResponseError``.
+        max_requests_per_second: A request budget of this client's own: at most this many API
+            requests a second (downloads of result files are not counted), spread evenly,
+            slowed down by the vendor's rate-limit answers (see :class:`vtasks.RateLimit`).
+        rate_limit: A :class:`vtasks.RateLimit` to share with other clients (sync or async) and
+            threads; instead of ``max_requests_per_second``, not with it.
 
     Raises:
         ConfigurationError: Unknown provider, missing API key, bad argument.

@@ -309,4 +309,6 @@ def run_serve_fake(args: argparse.Namespace, console: Console) -> int:
     argv = ["--host", args.host, "--port", str(args.port), "--speed", str(args.speed)]
     if args.seed_demo:
         argv.append("--seed-demo")
+    for limit in args.rate_limit:
+        argv += ["--rate-limit", limit]
     return serve(argv)

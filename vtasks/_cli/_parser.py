@@ -17,6 +17,7 @@ from ._values import (
     parse_extra,
     parse_port,
     parse_positive_int,
+    parse_rate_limit,
     parse_speed,
     parse_task_id,
     parse_when,
@@ -52,7 +53,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "providers": ("", "show each provider's endpoints, auth and operations"),
     "serve-fake": (
-        "[--port N] [--speed X] [--seed-demo]",
+        "[--port N] [--speed X] [--seed-demo] [--rate-limit PROVIDER=N ...]",
         "serve the built-in simulator of every provider's API until Ctrl-C",
     ),
     "demo": (
@@ -297,6 +298,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     fake.add_argument(
         "--seed-demo", action="store_true", help="add demo tasks in every status to each provider"
+    )
+    fake.add_argument(
+        "--rate-limit",
+        type=parse_rate_limit,
+        action="append",
+        default=[],
+        metavar="PROVIDER=N",
+        help="enforce N requests per second on PROVIDER, answering its 429 above (repeatable)",
     )
 
     command("demo")

@@ -17,6 +17,7 @@ __all__ = [
     "parse_extra",
     "parse_port",
     "parse_positive_int",
+    "parse_rate_limit",
     "parse_speed",
     "parse_task_id",
     "parse_when",
@@ -154,6 +155,32 @@ def parse_speed(text: str) -> float:
     if not 0 <= value <= _MAX_SPEED:  # False for nan too
         raise argparse.ArgumentTypeError(f"{quoted(text)} is not a speed from 0 to 1000000")
     return value
+
+
+_MAX_RATE = 1_000_000.0  # requests per second: past it a limit limits nothing
+
+
+def parse_rate_limit(text: str) -> str:
+    """``PROVIDER=N``: a rate the simulator enforces, N requests per second (a positive number).
+
+    Returned as given (stripped), for ``python -m vtasks.testing``, which reads it again.
+
+    Raises:
+        argparse.ArgumentTypeError: No ``=``, an unknown provider, or N not a positive finite
+            number up to 1,000,000.
+    """
+    from vtasks._config import PROVIDERS
+
+    provider, sep, number = text.strip().partition("=")
+    try:
+        value = float(number)
+    except ValueError:
+        value = math.nan
+    if not sep or provider not in PROVIDERS or not 0 < value <= _MAX_RATE:  # nan: False
+        raise argparse.ArgumentTypeError(
+            f"{quoted(text)} is not PROVIDER=N (a provider and requests per second > 0)"
+        )
+    return f"{provider}={number}"
 
 
 def parse_task_id(text: str) -> str:

@@ -9,6 +9,7 @@ move bytes and nothing else, so a transport fix is made here, once.
 from __future__ import annotations
 
 import logging
+import math
 import re
 import time
 import zlib
@@ -37,6 +38,7 @@ from .steps import Answer, Body, Close, Flow, Outcome, Read, Send, Sleep
 if TYPE_CHECKING:
     from .._clock import Clock
     from .._providers._base import Adapter, Request
+    from .._rate_limit import RateLimit
     from .._retry import RetryPolicy
 
 __all__ = [
@@ -79,6 +81,8 @@ class Exchange:
         limit: The longest one attempt may take in all (connect, headers, body, redirects), or
             ``None``: the largest part of the timeout in force.
         max_response_bytes: The cap on an API answer, decoded (``None``: none).
+        rate_limit: The request budget every API request to the origin waits for (``None``:
+            none); it learns from the answers (see :func:`send_flow`).
     """
 
     def __init__(
@@ -95,6 +99,7 @@ class Exchange:
         clock: Clock,
         limit: float | None = None,
         max_response_bytes: int | None = None,
+        rate_limit: RateLimit | None = None,
     ) -> None:
         self.adapter = adapter
         self.provider = adapter.name
@@ -109,6 +114,7 @@ class Exchange:
         self.clock = clock
         self.limit = limit
         self.max_response_bytes = max_response_bytes
+        self.rate_limit = rate_limit
         # The timeout parts in force, to cap at an exchange's time left (a caller's client's own).
         self.parts = timeout.as_dict() if timeout is not None else http.timeout.as_dict()
         # The largest part, or ``None`` when one is unlimited (then every request caps it).
@@ -306,13 +312,41 @@ def read_all(exchange: Exchange, body: Body) -> Flow[bytes]:
     return content  # type: ignore[return-value]  # bytes or bytearray: json.loads takes both
 
 
+class NoTimeLeft(Exception):  # noqa: N818 - a signal inside the flows, never seen by a caller
+    """The request budget's turn for a request comes after the call's end (see :func:`pace`)."""
+
+
+def pace(
+    exchange: Exchange, request: Request, url: str, until: float | None, deadline: float | None
+) -> Flow[None]:
+    """Wait for the request budget's turn before one API request to the configured origin.
+
+    Result files (``download``) and other origins (a CDN, a redirect elsewhere) are not the
+    vendor's API and take no place. A turn that comes after ``until`` (clock time) or
+    ``deadline`` (``time.monotonic()``) is not taken: :class:`NoTimeLeft`, at once.
+    """
+    budget = exchange.rate_limit
+    if budget is None or request.endpoint == "download" or not exchange.same_origin(url):
+        return
+    within = math.inf if until is None else until - exchange.clock.now()
+    if deadline is not None:
+        within = min(within, deadline - time.monotonic())
+    delay = budget.reserve(within=within) if within >= 0 else None
+    if delay is None:
+        raise NoTimeLeft
+    if delay > 0:
+        yield Sleep(delay)
+
+
 def hops_flow(
     exchange: Exchange, request: Request, attempt: int, until: float | None = None
 ) -> Flow[Body]:
     """One attempt at ``request``, following redirects by hand; the final answer, body unread.
 
     Every hop is built by :meth:`Exchange.build` (the key only to the configured origin) and
-    logged. The whole attempt, hops included, ends by :meth:`Exchange.deadline`.
+    logged. The whole attempt, hops included, ends by :meth:`Exchange.deadline`. With a request
+    budget, each hop to the origin first waits for its turn (:func:`pace`): the first before
+    the attempt's time starts, a redirect's within it.
     """
     url = exchange.url(request)
     if request.url and not is_http_url(url):
@@ -320,9 +354,13 @@ def hops_flow(
             f"the {request.endpoint} URL {exchange.scrubber.text(redact_url(url))!r} is no http(s) URL",
             provider=exchange.provider,
         )
+    if exchange.rate_limit is not None:
+        yield from pace(exchange, request, url, until, None)
     deadline = exchange.deadline(until)
     hops = 0
     while True:
+        if hops and exchange.rate_limit is not None:
+            yield from pace(exchange, request, url, until, deadline)
         send = exchange.build(request, url, deadline)
         perf = time.perf_counter()
         try:
@@ -391,15 +429,30 @@ def out_of_time(exchange: Exchange, request: Request) -> APITimeoutError:
     )
 
 
+def no_turn_in_time(exchange: Exchange, request: Request) -> APITimeoutError:
+    """The error for a call whose turn in the request budget comes after its end."""
+    budget = exchange.rate_limit
+    rate = "" if budget is None else f" ({budget.rate:g} requests per second in force)"
+    error = APITimeoutError(
+        f"{request.endpoint} request: its turn in the request budget{rate} comes after the"
+        " call's deadline",
+        provider=exchange.provider,
+    )
+    # The cause says (to never_sent, and in a traceback) that the request never left.
+    error.__cause__ = NoTimeLeft("not sent: its turn in the request budget came too late")
+    return error
+
+
 def never_sent(error: BaseException) -> bool:
     """Whether a failed request provably never left: no connection could be made.
 
     The only failure after which a request that must not be sent twice (a create) may be sent
     again, and after which it surely made nothing. ``error`` is the httpx exception or the vtasks
-    error it became (``__cause__``).
+    error it became (``__cause__``). A request whose turn in the request budget came too late
+    (:func:`no_turn_in_time`) never left either.
     """
     cause = error if isinstance(error, httpx.HTTPError) else error.__cause__
-    return isinstance(cause, httpx.ConnectError | httpx.ConnectTimeout)
+    return isinstance(cause, httpx.ConnectError | httpx.ConnectTimeout | NoTimeLeft)
 
 
 def send_flow(exchange: Exchange, request: Request, deadline: float | None = None) -> Flow[Outcome]:
@@ -407,9 +460,15 @@ def send_flow(exchange: Exchange, request: Request, deadline: float | None = Non
 
     ``deadline`` (clock time) ends the call, its sleeps and its attempt in flight included, as
     ``RetryPolicy.total_timeout`` does.
+
+    With a request budget (``exchange.rate_limit``), every attempt waits for its turn; one
+    whose turn comes after the call's end is not made (:func:`no_turn_in_time`). The budget
+    hears of each answer: a rate-limit refusal (429, a vendor's rate-limit code) slows it down,
+    a good answer lets it recover.
     """
     started = exchange.clock.now()
     until = call_end(exchange, started, deadline)
+    budget = exchange.rate_limit
     attempt = 0
     while True:
         response: httpx.Response | None = None
@@ -418,12 +477,19 @@ def send_flow(exchange: Exchange, request: Request, deadline: float | None = Non
             body = yield from hops_flow(exchange, request, attempt, until)
             response = body.response
             content = yield from read_all(exchange, body)
-            return Answer(exchange.decode(request, response, content))
+            answer = Answer(exchange.decode(request, response, content))
+            if budget is not None:
+                budget.on_success()
+            return answer
         except VTasksError as exc:
             error = exc
+            if budget is not None and isinstance(exc, RateLimitError):
+                budget.on_rate_limited()
         except httpx.HTTPError as exc:
             error = exchange.transport_error(exc, request)
             unsent = never_sent(error)
+        except NoTimeLeft:
+            return no_turn_in_time(exchange, request)
         if not (request.idempotent or unsent):
             return error
         # Read only on the way to a retry: a good answer never needed its Retry-After.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import signal
 import sys
 import threading
@@ -14,6 +15,20 @@ from ._fake import FakeProviders
 from ._vendors import PROVIDERS
 
 __all__ = ["main"]
+
+
+def _rate_limit(text: str) -> tuple[str, float]:
+    """``PROVIDER=N`` -> ``(provider, N)``; N requests per second, a positive finite number."""
+    provider, sep, number = text.strip().partition("=")
+    try:
+        value = float(number)
+    except ValueError:
+        value = math.nan
+    if not sep or provider not in PROVIDERS or not 0 < value < math.inf:  # nan: False
+        raise argparse.ArgumentTypeError(
+            f"{text[:40]!r} is not PROVIDER=N (a provider and requests per second > 0)"
+        )
+    return provider, value
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -30,11 +45,22 @@ def _parser() -> argparse.ArgumentParser:
         default=1.0,
         help="simulated seconds per real second (default 1; 0 freezes time)",
     )
+    parser.add_argument(
+        "--rate-limit",
+        type=_rate_limit,
+        action="append",
+        default=[],
+        metavar="PROVIDER=N",
+        help="enforce N requests per second on PROVIDER (a second's worth of burst), answering"
+        " the vendor's 429 above it; repeatable",
+    )
     return parser
 
 
-def _print_banner(fake: FakeProviders, out: TextIO) -> None:
+def _print_banner(fake: FakeProviders, out: TextIO, limits: dict[str, float]) -> None:
     print(f"vtasks fake providers listening on {fake.base_url}", file=out)
+    for provider, per_second in limits.items():
+        print(f"  {provider} enforces {per_second:g} requests per second (429 above)", file=out)
     for provider in PROVIDERS:
         print(
             f"  {provider:<9} base_url={fake.base_url}  api_key={fake.api_keys[provider]}", file=out
@@ -58,7 +84,10 @@ def main(
     out = out or sys.stdout
     stop = stop or threading.Event()
     try:
-        fake = FakeProviders(host=args.host, port=args.port, speed=args.speed).start()
+        limits = dict(args.rate_limit)
+        fake = FakeProviders(
+            host=args.host, port=args.port, speed=args.speed, rate_limits=limits
+        ).start()
     except OSError as exc:
         print(
             f"error: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}",
@@ -73,7 +102,7 @@ def main(
 
         previous = signal.signal(signal.SIGTERM, _on_term)
     try:
-        _print_banner(fake, out)
+        _print_banner(fake, out, limits)
         if args.seed_demo:
             for provider, tasks in seed_demo(fake).items():
                 listing = ", ".join(f"{t.id} ({t.status})" for t in tasks)

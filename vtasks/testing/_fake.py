@@ -100,6 +100,8 @@ class FakeProviders:
             every task and listing of that provider shows; by default none, the documented shapes.
         callback_timeout: Real seconds a callback receiver has to answer, for every vendor;
             ``None`` (default): each vendor's own (5 s; 3 s for MiniMax's challenge).
+        rate_limits: Provider -> requests per second the simulator enforces, answering the
+            vendor's own 429 above it (see :meth:`limit_rate`); by default none.
     """
 
     def __init__(
@@ -116,6 +118,7 @@ class FakeProviders:
         max_url_length: int | None = None,
         quirks: Mapping[str, Iterable[str]] | None = None,
         callback_timeout: float | None = None,
+        rate_limits: Mapping[str, float] | None = None,
     ) -> None:
         keys = dict(DEFAULT_API_KEYS)
         for provider, key in (api_keys or {}).items():
@@ -133,6 +136,8 @@ class FakeProviders:
         for provider, names in (quirks or {}).items():
             _check_provider(provider)
             self._sim.quirks[provider] = _quirks(provider, names, task=False)
+        for provider, per_second in (rate_limits or {}).items():
+            self.limit_rate(provider, per_second)
         self._callbacks = Dispatcher(self._sim, seed=seed, timeout=callback_timeout)
         for store in self._sim.stores.values():
             store.on_callback = self._callbacks.wake
@@ -632,6 +637,25 @@ class FakeProviders:
             count = 1 if rate is None else None
         validate(fault, endpoint, count, rate, params)
         return self._sim.add_fault(Fault(fault, provider, endpoint, count, rate, dict(params)))
+
+    def limit_rate(
+        self, provider: str, per_second: float | None, *, burst: float | None = None
+    ) -> None:
+        """Enforce a request rate on ``provider``, as a vendor's rate limit does.
+
+        A token bucket in real time (not the simulated clock): it holds ``burst`` requests
+        (default: a second's worth, at least one) and refills at ``per_second``. Each API
+        request with valid credentials takes one; result files (the CDN) take none. A request
+        that finds it empty gets the vendor's own 429 answer with ``Retry-After`` (whole
+        seconds until the next token) and does nothing (a create makes no task); its record
+        has ``status == 429`` and ``fault == "enforced_rate_limit"``. Setting a limit starts
+        a full bucket; ``per_second=None`` lifts it.
+
+        Raises:
+            ValueError: Unknown provider, or a rate or burst that is not a positive number.
+        """
+        _check_provider(provider)
+        self._sim.rate_limits.set(provider, per_second, burst)
 
     def clear_faults(self, provider: str | None = None) -> None:
         """Remove every injected fault (or those limited to ``provider``)."""

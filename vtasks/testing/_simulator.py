@@ -19,6 +19,7 @@ from ._faults import Fault, FaultBook, Fired
 from ._files import serve_file
 from ._http import Request, Response, json_response, parse_json
 from ._lifecycle import LifecycleSpec, build_phases
+from ._rate_limits import ENFORCED, RateLimits
 from ._records import RequestRecord, redact_headers
 from ._routes import resolve
 from ._store import ProviderStore
@@ -76,6 +77,8 @@ class Simulator:
         # Provider -> the real-traffic shapes every answer of it shows (set before start only).
         self.quirks: dict[str, frozenset[str]] = {}
         self.faults = FaultBook(seed)
+        # Provider -> requests per second enforced with a 429 (none unless asked for).
+        self.rate_limits = RateLimits()
         self.records: list[RequestRecord] = []
         self.other_records: list[RequestRecord] = []
         self.base_url = ""
@@ -212,7 +215,21 @@ class Simulator:
         # so no fault meant for the vendor is used up by it.
         too_long = self.max_url_length is not None and len(target) > self.max_url_length
         fired = Fired()
-        if not other_origin and provider is not None and self.faults and not too_long:
+        # Above an enforced limit the vendor refuses at its door (its 429): no fault is used up.
+        retry_after = None
+        if (
+            self.rate_limits
+            and not other_origin
+            and provider is not None
+            and endpoint != "download"
+            and auth_ok
+            and not too_long
+        ):
+            retry_after = self.rate_limits.admit(provider)
+        if retry_after is not None:
+            limit = Fault("rate_limit", provider, None, None, None, {"retry_after": retry_after})
+            fired = Fired(answer=limit, names=[ENFORCED])
+        elif not other_origin and provider is not None and self.faults and not too_long:
             with self.lock:
                 fired = self.faults.pick(provider, endpoint)
         mutating = endpoint in _MUTATING
