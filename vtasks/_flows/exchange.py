@@ -418,7 +418,7 @@ def send_flow(exchange: Exchange, request: Request, deadline: float | None = Non
             body = yield from hops_flow(exchange, request, attempt, until)
             response = body.response
             content = yield from read_all(exchange, body)
-            return Answer(exchange.decode(request, response, content))
+            return Answer(exchange.decode(request, response, content), len(content))
         except VTasksError as exc:
             error = exc
         except httpx.HTTPError as exc:
