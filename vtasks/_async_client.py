@@ -245,11 +245,11 @@ class AsyncClient(BaseClient[httpx.AsyncClient, AsyncGenerator[Task, None]]):
                     elif type(step) is steps.Fetch:
                         stepper.value = await self._fetch(step.requests, step.deadline)
                     elif type(step) is steps.Start:
-                        future = asyncio.ensure_future(self._fetch(step.requests, step.deadline))
-                        started[step] = future
+                        ahead = asyncio.ensure_future(self._fetch(step.requests, step.deadline))
+                        started[step] = ahead
                         if self._ahead is None:
                             self._ahead = weakref.WeakSet()
-                        self._ahead.add(future)
+                        self._ahead.add(ahead)
                     elif type(step) is steps.Collect:
                         stepper.value = await self._collect(started.pop(step.started))
                     elif type(step) is steps.Sleep:
