@@ -88,6 +88,10 @@ def write_markdown(notes: list[str]) -> None:
         "- The 1-minute load average is read at the start and the end. Above "
         f"{BUSY_LOAD} per core at the start, the figures are shown but targets are not judged.",
         "- Peers (the official Ark SDK, LiteLLM) are installed in the bench session only.",
+        "- #3: the simulator serves a list page asked for again from its cache of rendered pages "
+        "(rendering a 500-task page costs it about 25 ms, which the row would otherwise measure); "
+        "the row says how many it rendered and served, `benchmarks/bench_simulator.py` times both. "
+        "A round trip is the 50 ms of injected latency; the listing's client CPU adds to it.",
         "- `JSON` says which decoder a figure ran with where it matters: stdlib `json`, or "
         "`orjson` from the `vtasks[speed]` extra.",
         "",
