@@ -73,7 +73,8 @@ class AsyncClient(BaseClient[httpx.AsyncClient, AsyncGenerator[Task, None]]):
         """Close the connection pool (unless it is the caller's own ``http_client``)."""
         self._closed = True
         for future in list(self._ahead or ()):
-            future.cancel()
+            if not future.done() and not future.get_loop().is_closed():
+                future.cancel()
         if self._owns_http and (self._loop is None or self._loop() is asyncio.get_running_loop()):
             # In another loop than the one it last served, vtasks' HTTP client was closed as
             # that loop ended (see _follow_the_loop); closing it here would touch a dead loop.
