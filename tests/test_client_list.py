@@ -137,6 +137,19 @@ def test_new_tasks_while_listing_cause_no_duplicates(api: Api, provider: str) ->
     assert set(original) <= set(seen)
 
 
+@pytest.mark.parametrize("provider", ["ark", "aitoearn"])
+def test_a_shift_past_thousands_of_ids_causes_no_duplicates(api: Api, provider: str) -> None:
+    """The ids a shift repeats are long past the exact ones (4,096): their hashes catch them."""
+    api.fake.add_tasks(provider, 6000, newest_at=api.fake.clock.now() - 100, snapshots=False)
+    original = api.fake.task_ids(provider)
+    iterator = api.client(provider, max_concurrency=1).iter_tasks(page_size=500)
+    seen = [next(iterator).id for _ in range(5000)]
+    api.fake.add_tasks(provider, 100, snapshots=False)  # the next page repeats 100 seen ids
+    seen += [t.id for t in iterator]
+    assert len(seen) == len(set(seen)) == 6000
+    assert seen == original
+
+
 @pytest.mark.parametrize("provider", LISTING)
 def test_limit_does_not_over_fetch(api: Api, provider: str) -> None:
     api.fake.add_tasks(provider, 100)
