@@ -143,8 +143,9 @@ def test_a_shift_past_thousands_of_ids_causes_no_duplicates(api: Api, provider: 
     api.fake.add_tasks(provider, 6000, newest_at=api.fake.clock.now() - 100, snapshots=False)
     original = api.fake.task_ids(provider)
     iterator = api.client(provider, max_concurrency=1).iter_tasks(page_size=500)
-    seen = [next(iterator).id for _ in range(5000)]
-    api.fake.add_tasks(provider, 100, snapshots=False)  # the next page repeats 100 seen ids
+    seen = [next(iterator).id for _ in range(4500)]
+    # The next page repeats the 450 ids before it (the oldest 47 are hashed by now), then 50 new.
+    api.fake.add_tasks(provider, 450, snapshots=False)
     seen += [t.id for t in iterator]
     assert len(seen) == len(set(seen)) == 6000
     assert seen == original
