@@ -63,8 +63,8 @@ class Client(BaseClient[httpx.Client, Generator[Task, None, None]]):
             (default: growing from about 1 s to 15 s; for a vendor whose statuses change only every
             so often, that period: AiToEarn's 30 s).
         max_concurrency: Requests in flight at once when a call needs several: a batch (default
-            8), and the pages a listing asks for ahead (default 32, and only as many as fit in
-            ``WINDOW_BYTES``, 5 MiB of answers). Given, it caps both.
+            8), and the pages a listing asks for ahead (default 32, and only as many as their
+            answers fit in 5 MiB). Given, it caps both.
         clock: Where time is read and slept (tests inject a fake one).
         max_response_bytes: The cap on an API answer, decoded (default 64 MiB; ``None``: none);
             past it, a ``ResponseError``.
