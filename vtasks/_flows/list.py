@@ -253,8 +253,9 @@ def _pages(
     lists) a page entirely older than ``created_after``.
 
     Pages are fetched ahead (a sliding window of up to ``concurrency`` pages whose answers fit in
-    ``budget`` bytes, once the first page gives the total) only when every one of them will be read: not when a local time or id filter, or
-    a limit the server cannot count towards, may end the listing early.
+    ``budget`` bytes, once the first page gives the total) only when every one of them will be
+    read: not when a local time or id filter, or a limit the server cannot count towards, may end
+    the listing early.
     """
     size = min(query.page_size or adapter.default_page_size, adapter.max_page_size)
     if query.limit is not None and filters.exact:
