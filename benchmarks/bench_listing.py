@@ -30,14 +30,15 @@ def bench_list_latency(sim: RemoteSimulator) -> None:
             n_seq = sum(1 for _ in seq.list_tasks())
             sequential = time.perf_counter() - start
         before_pages = sim.call("list_pages", provider)
-        cold, warm = [], []
+        cold, warm, cpu = [], [], []
         counts = set()
         for _ in range(ROUNDS):  # a new client each time (its connections opened on the way) ...
             with vtasks.Client(provider, api_key=key, base_url=sim.base_url) as client:
                 before = sim.call("request_count")
-                start = time.perf_counter()
+                start, cpu_start = time.perf_counter(), time.process_time()
                 counts.add(sum(1 for _ in client.list_tasks()))
                 cold.append((time.perf_counter() - start) / LATENCY)
+                cpu.append((time.process_time() - cpu_start) * 1000)
                 requests = sim.call("request_count") - before
                 start = time.perf_counter()  # ... and again on its open connections
                 sum(1 for _ in client.list_tasks())
@@ -53,7 +54,8 @@ def bench_list_latency(sim: RemoteSimulator) -> None:
             f"{ROUNDS} new clients)",
             f"sequential paging {sequential / LATENCY:.1f} round trips",
             f"{trips.fmt('.1f')} round trips (on open connections "
-            f"{Spread.of(warm).fmt('.1f')}; {'/'.join(map(str, sorted(counts)))} tasks; "
+            f"{Spread.of(warm).fmt('.1f')}; client CPU {Spread.of(cpu).fmt('.0f', ' ms')}; "
+            f"{'/'.join(map(str, sorted(counts)))} tasks; "
             f"sequential {n_seq}; simulator: {made} pages rendered, {served} from its cache)",
             f"≤ {ROUND_TRIPS:.1f} round trips in all",
             trips.median <= ROUND_TRIPS and counts == {10_000},

@@ -91,7 +91,9 @@ def write_markdown(notes: list[str]) -> None:
         "- #3: the simulator serves a list page asked for again from its cache of rendered pages "
         "(rendering a 500-task page costs it about 25 ms, which the row would otherwise measure); "
         "the row says how many it rendered and served, `benchmarks/bench_simulator.py` times both. "
-        "A round trip is the 50 ms of injected latency; the listing's client CPU adds to it.",
+        "A round trip is the 50 ms of injected latency. The wall time is at least two round trips "
+        "(the first page, which gives the total, then the rest at once) plus the client CPU that "
+        "cannot hide under the second (reading every page but the first), which the row shows.",
         "- `JSON` says which decoder a figure ran with where it matters: stdlib `json`, or "
         "`orjson` from the `vtasks[speed]` extra.",
         "",
