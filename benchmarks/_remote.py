@@ -34,7 +34,7 @@ def _serve(conn: Connection, kwargs: dict[str, Any]) -> None:
                     result = [t.id for t in value] if name in ("add_tasks",) else None
                     if name == "add_task":
                         result = value.id
-                    elif name == "task_ids":
+                    elif name in ("task_ids", "list_pages"):
                         result = value
                 conn.send(("ok", result))
             except Exception as exc:  # sent back and raised in the parent

@@ -90,6 +90,12 @@ def write_markdown(notes: list[str]) -> None:
         "- The 1-minute load average is read at the start and the end. Above "
         f"{BUSY_LOAD} per core at the start, the figures are shown but targets are not judged.",
         "- Peers (the official Ark SDK, LiteLLM) are installed in the bench session only.",
+        "- #3: the simulator serves a list page asked for again from its cache of rendered pages "
+        "(rendering a 500-task page costs it about 25 ms, which the row would otherwise measure); "
+        "the row says how many it rendered and served, `benchmarks/bench_simulator.py` times both. "
+        "A round trip is the 50 ms of injected latency. The wall time is at least two round trips "
+        "(the first page, which gives the total, then the rest at once) plus the client CPU that "
+        "cannot hide under the second (reading every page but the first), which the row shows.",
         "- Row 9 (request budget) is wall time against a simulator that enforces the vendor's rate "
         "in real time (`FakeProviders.limit_rate`, answering its 429). A round is a "
         "`wait_for_tasks` on 2,000 running veo tasks (one request per task) ended by its 10-s "

@@ -65,8 +65,9 @@ def test_numbered_pages_are_fetched_concurrently(api: Api, provider: str) -> Non
 
 @pytest.mark.parametrize("provider", LISTING)
 def test_lazy_first_task_after_one_request(api: Api, provider: str) -> None:
+    """Without read-ahead (``max_concurrency=1``) a page is asked for only once it is needed."""
     api.fake.add_tasks(provider, 60)
-    iterator = api.client(provider).iter_tasks(page_size=10)
+    iterator = api.client(provider, max_concurrency=1).iter_tasks(page_size=10)
     assert api.requests(provider) == []  # nothing sent before the first next()
     first = next(iterator)
     assert first.id == api.fake.task_ids(provider)[0]
@@ -74,6 +75,53 @@ def test_lazy_first_task_after_one_request(api: Api, provider: str) -> None:
     for _ in range(9):
         next(iterator)
     assert len(lists(api, provider)) == 1  # the first page is used up before the next request
+
+
+@pytest.mark.parametrize("provider", ["ark", "volc", "aitoearn"])
+def test_the_first_pages_total_asks_for_the_rest_at_once(
+    fake: FakeProviders, provider: str
+) -> None:
+    """Numbered pages: the first answer's total has every other page asked for before the caller
+    reads a task of it (the window's bytes and ``max_concurrency`` allowing)."""
+    fake.add_tasks(provider, 60, snapshots=False)
+    with vtasks.Client(provider, api_key=fake.api_keys[provider], base_url=fake.base_url) as client:
+        iterator = client.list_tasks(page_size=10)
+        assert _pages_asked(fake, provider) == []  # nothing sent before the first next()
+        first = next(iterator)
+        deadline = time.monotonic() + 5
+        while len(_pages_asked(fake, provider)) < 6 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert _pages_asked(fake, provider) == [1, 2, 3, 4, 5, 6]  # none past the total
+        ids = [first.id] + [t.id for t in iterator]
+    assert ids == fake.task_ids(provider)
+    assert _pages_asked(fake, provider) == [1, 2, 3, 4, 5, 6]
+
+
+@pytest.mark.parametrize("provider", ["ark", "aitoearn"])
+def test_async_the_first_pages_total_asks_for_the_rest_at_once(
+    fake: FakeProviders, provider: str
+) -> None:
+    """AsyncClient: the same, the requests running as tasks while the caller is elsewhere."""
+    fake.add_tasks(provider, 60, snapshots=False)
+
+    async def scenario() -> tuple[list[int], list[str]]:
+        async with vtasks.AsyncClient(
+            provider, api_key=fake.api_keys[provider], base_url=fake.base_url
+        ) as client:
+            iterator = client.list_tasks(page_size=10)
+            ids = [(await anext(iterator)).id]
+            for _ in range(500):
+                if len(_pages_asked(fake, provider)) >= 6:
+                    break
+                await asyncio.sleep(0.01)
+            asked = _pages_asked(fake, provider)
+            ids += [task.id async for task in iterator]
+            return asked, ids
+
+    asked, ids = asyncio.run(scenario())
+    assert asked == [1, 2, 3, 4, 5, 6]
+    assert ids == fake.task_ids(provider)
+    assert _pages_asked(fake, provider) == [1, 2, 3, 4, 5, 6]
 
 
 @pytest.mark.parametrize("provider", LISTING)
@@ -87,6 +135,20 @@ def test_new_tasks_while_listing_cause_no_duplicates(api: Api, provider: str) ->
     seen += [t.id for t in iterator]
     assert len(seen) == len(set(seen))
     assert set(original) <= set(seen)
+
+
+@pytest.mark.parametrize("provider", ["ark", "aitoearn"])
+def test_a_shift_past_thousands_of_ids_causes_no_duplicates(api: Api, provider: str) -> None:
+    """The ids a shift repeats are long past the exact ones (4,096): their hashes catch them."""
+    api.fake.add_tasks(provider, 6000, newest_at=api.fake.clock.now() - 100, snapshots=False)
+    original = api.fake.task_ids(provider)
+    iterator = api.client(provider, max_concurrency=1).iter_tasks(page_size=500)
+    seen = [next(iterator).id for _ in range(4500)]
+    # The next page repeats the 450 ids before it (the oldest 47 are hashed by now), then 50 new.
+    api.fake.add_tasks(provider, 450, snapshots=False)
+    seen += [t.id for t in iterator]
+    assert len(seen) == len(set(seen)) == 6000
+    assert seen == original
 
 
 @pytest.mark.parametrize("provider", LISTING)

@@ -137,6 +137,58 @@ def test_numbered_listing_keeps_the_window_full_and_never_more() -> None:
     assert script.in_flight == 0  # every page asked for was read: the total said where to stop
 
 
+def test_the_first_pages_totals_ask_for_the_rest_before_its_tasks_are_handed_out() -> None:
+    script = Script(ark_pages(total=10 * 5, size=10))
+    kinds = [
+        type(step).__name__
+        for step in script.walk(list_flow(ARK, ListQuery(page_size=10), concurrency=8))
+    ]
+    assert kinds[:6] == ["Fetch", "Start", "Start", "Start", "Start", "Emit"]
+    assert len(script.emitted) == 50
+
+
+def test_a_first_page_that_fails_to_parse_has_asked_for_the_rest_already() -> None:
+    """The totals are read before the tasks: asking ahead does not wait for parsing."""
+
+    def answer(request: Request) -> steps.Outcome:
+        if page_number(request) == 1:
+            return steps.Answer({"total": 30, "items": [{"status": "running"}] * 10})  # no ids
+        return ark_pages(total=30, size=10)(request)
+
+    script = Script(answer)
+    with pytest.raises(ResponseError):
+        script.run(list_flow(ARK, ListQuery(page_size=10), concurrency=8))
+    assert [page_number(r) for r in script.requests] == [1, 2, 3]
+
+
+def test_a_short_first_page_asks_for_nothing_ahead() -> None:
+    """A page shorter than asked ends the listing, whatever its total claims: nothing is wasted."""
+
+    def answer(request: Request) -> steps.Outcome:
+        return steps.Answer({"total": 1000, "items": [ark_task(f"t{i}") for i in range(7)]})
+
+    script = Script(answer)
+    script.run(list_flow(ARK, ListQuery(page_size=10), concurrency=8))
+    assert len(script.requests) == 1
+    assert len(script.emitted) == 7
+
+
+@pytest.mark.parametrize(("body", "window"), [(2 * 2**20, 2), (2**20, 5), (100, 8)])
+def test_the_window_holds_as_many_answers_as_fit_in_its_bytes(body: int, window: int) -> None:
+    """5 MiB of answers in flight at most (sized by the largest yet), and ``concurrency`` pages."""
+    pages = ark_pages(total=10 * 40, size=10)
+
+    def answer(request: Request) -> steps.Outcome:
+        outcome = pages(request)
+        assert isinstance(outcome, steps.Answer)
+        return steps.Answer(outcome.payload, body)
+
+    script = Script(answer)
+    script.run(list_flow(ARK, ListQuery(page_size=10), concurrency=8))
+    assert len(script.emitted) == 400
+    assert script.max_in_flight == window
+
+
 def test_window_of_one_asks_for_a_page_only_when_needed() -> None:
     script = Script(ark_pages(total=30, size=10))
     # Ark filters no creation time: the local filter may end the listing early (a page older

@@ -63,12 +63,18 @@ class AsyncClient(BaseClient[httpx.AsyncClient, AsyncGenerator[Task, None]]):
     _loop: weakref.ref[asyncio.AbstractEventLoop] | None = None
     _loop_end: AsyncGenerator[None, None] | None = None
     _moved = False
+    # Pages a listing asked for ahead, still running: closing the client cancels them, so that
+    # none goes on to connect and send after aclose() (weak: a finished one may go).
+    _ahead: weakref.WeakSet[asyncio.Future[list[Outcome]]] | None = None
 
     # -- lifecycle --------------------------------------------------------------------------
 
     async def aclose(self) -> None:
         """Close the connection pool (unless it is the caller's own ``http_client``)."""
         self._closed = True
+        for future in list(self._ahead or ()):
+            if not future.done() and not future.get_loop().is_closed():
+                future.cancel()
         if self._owns_http and (self._loop is None or self._loop() is asyncio.get_running_loop()):
             # In another loop than the one it last served, vtasks' HTTP client was closed as
             # that loop ended (see _follow_the_loop); closing it here would touch a dead loop.
@@ -240,10 +246,13 @@ class AsyncClient(BaseClient[httpx.AsyncClient, AsyncGenerator[Task, None]]):
                     elif type(step) is steps.Fetch:
                         stepper.value = await self._fetch(step.requests, step.deadline)
                     elif type(step) is steps.Start:
-                        fetch = self._fetch(step.requests, step.deadline)
-                        started[step] = asyncio.ensure_future(fetch)
+                        ahead = asyncio.ensure_future(self._fetch(step.requests, step.deadline))
+                        started[step] = ahead
+                        if self._ahead is None:
+                            self._ahead = weakref.WeakSet()
+                        self._ahead.add(ahead)
                     elif type(step) is steps.Collect:
-                        stepper.value = await started.pop(step.started)
+                        stepper.value = await self._collect(started.pop(step.started))
                     elif type(step) is steps.Sleep:
                         await self._sleep(step.seconds)
                 except httpx.HTTPError as exc:
@@ -257,6 +266,16 @@ class AsyncClient(BaseClient[httpx.AsyncClient, AsyncGenerator[Task, None]]):
                 elif not future.cancelled():
                     future.exception()  # marks a failure as seen: nobody wants that page any more
             stepper.flow.close()
+
+    async def _collect(self, future: asyncio.Future[list[Outcome]]) -> list[Outcome]:
+        """The outcomes of pages asked for ahead; a :class:`ClosedClient` if closing cancelled them."""
+        try:
+            return await future
+        except asyncio.CancelledError:
+            task = asyncio.current_task()
+            if self._closed and future.cancelled() and not (task and task.cancelling()):
+                raise ClosedClient(self.provider) from None
+            raise
 
     async def _send(self, step: steps.Send, opened: list[steps.Body]) -> steps.Body:
         if self._closed:

@@ -62,13 +62,22 @@ DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024
 
 
 class _NotGiven:
-    """The default of ``timeout``: 30 s, except that a caller's client keeps its own timeouts."""
+    """The default of an argument not given, where that differs from any value one could give.
+
+    ``timeout``: 30 s, except that a caller's client keeps its own timeouts.
+    ``max_concurrency``: 8 for a batch, 32 for a listing's window.
+    """
 
     def __repr__(self) -> str:
         return "NOT_GIVEN"
 
 
 NOT_GIVEN: Any = _NotGiven()
+
+#: Requests in flight at once for a batch (``get_tasks``, polling) unless ``max_concurrency`` says.
+DEFAULT_CONCURRENCY = 8
+#: Pages in flight at once for a listing unless ``max_concurrency`` says (the byte budget holds).
+DEFAULT_LIST_CONCURRENCY = 32
 
 HttpT = TypeVar("HttpT", "httpx.Client", "httpx.AsyncClient")
 TasksT = TypeVar("TasksT")  # what list_tasks / wait_for_tasks return: a (sync or async) generator
@@ -97,7 +106,7 @@ class BaseClient(Generic[HttpT, TasksT]):
         http_client: HttpT | None = None,
         retry_policy: RetryPolicy | None = None,
         poll_schedule: PollSchedule | None = None,
-        max_concurrency: int = 8,
+        max_concurrency: int = NOT_GIVEN,
         clock: Clock | None = None,
         max_response_bytes: int | None = NOT_GIVEN,
         max_requests_per_second: float | None = None,
@@ -121,9 +130,15 @@ class BaseClient(Generic[HttpT, TasksT]):
             if max_response_bytes is NOT_GIVEN
             else check_size("max_response_bytes", max_response_bytes)
         )
-        self.max_concurrency = check_count(
-            "max_concurrency", max_concurrency, minimum=1, maximum=MAX_CONCURRENCY
+        given = max_concurrency is not NOT_GIVEN
+        self.max_concurrency: int = (
+            check_count("max_concurrency", max_concurrency, minimum=1, maximum=MAX_CONCURRENCY)
+            if given
+            else DEFAULT_CONCURRENCY
         )
+        # A listing's read-ahead window is bounded by bytes (list.WINDOW_BYTES) as well, so by
+        # default it may go wider than a batch: the pages of 10,000 tasks all at once.
+        self._list_concurrency = self.max_concurrency if given else DEFAULT_LIST_CONCURRENCY
         if retry_policy is not None and not isinstance(retry_policy, RetryPolicy):
             raise ConfigurationError(f"retry_policy must be a RetryPolicy, not {retry_policy!r}")
         if poll_schedule is not None and not isinstance(poll_schedule, PollSchedule):
@@ -311,7 +326,7 @@ class BaseClient(Generic[HttpT, TasksT]):
             page_size=page_size,
             limit=limit,
         )
-        return list_flow(self._adapter, query, concurrency=self.max_concurrency)
+        return list_flow(self._adapter, query, concurrency=self._list_concurrency)
 
     def _wait_flow(
         self, task_id: str, timeout: float | None, poll_interval: float | None

@@ -10,7 +10,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Generator, Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -62,8 +62,9 @@ class Client(BaseClient[httpx.Client, Generator[Task, None, None]]):
         poll_schedule: The intervals of :meth:`wait_for_task` when no ``poll_interval`` is given
             (default: growing from about 1 s to 15 s; for a vendor whose statuses change only every
             so often, that period: AiToEarn's 30 s).
-        max_concurrency: Requests in flight at once when a call needs several (list windows,
-            batches).
+        max_concurrency: Requests in flight at once when a call needs several: a batch (default
+            8), and the pages a listing asks for ahead (default 32, and only as many as their
+            answers fit in 5 MiB). Given, it caps both.
         clock: Where time is read and slept (tests inject a fake one).
         max_response_bytes: The cap on an API answer, decoded (default 64 MiB; ``None``: none);
             past it, a ``ResponseError``.
@@ -355,18 +356,49 @@ class Client(BaseClient[httpx.Client, Generator[Task, None, None]]):
         return self._run(send_flow(self._exchange, request, deadline))
 
     def _fetch(self, requests: tuple[Request, ...], deadline: float | None) -> list[Outcome]:
-        if len(requests) == 1 or self.max_concurrency == 1:
+        width = self.max_concurrency
+        if len(requests) == 1 or width == 1:
             return [self._outcome(request, deadline) for request in requests]
         pool = self._worker_pool()
-        return list(pool.map(self._outcome, requests, [deadline] * len(requests)))
+        if len(requests) <= width:
+            return list(pool.map(self._outcome, requests, [deadline] * len(requests)))
+        return _bounded(pool, self._outcome, requests, deadline, width)
 
     def _worker_pool(self) -> ThreadPoolExecutor:
         with _POOL_LOCK:
             if self._closed:
                 raise ClosedClient(self.provider)
             if self._pool is None:
-                self._pool = ThreadPoolExecutor(self.max_concurrency, thread_name_prefix="vtasks")
+                # As wide as a listing's window may go; a batch stays within max_concurrency
+                # (_bounded). Threads start only as requests need them.
+                workers = max(self.max_concurrency, self._list_concurrency)
+                self._pool = ThreadPoolExecutor(workers, thread_name_prefix="vtasks")
             return self._pool
+
+
+def _bounded(
+    pool: ThreadPoolExecutor,
+    outcome: Callable[[Request, float | None], Outcome],
+    requests: tuple[Request, ...],
+    deadline: float | None,
+    width: int,
+) -> list[Outcome]:
+    """The outcomes of ``requests``, in order, with at most ``width`` of them running at once."""
+    results: list[Any] = [None] * len(requests)
+    running: dict[Future[Outcome], int] = {}
+    following = 0
+    try:
+        while following < len(requests) or running:
+            while following < len(requests) and len(running) < width:
+                running[pool.submit(outcome, requests[following], deadline)] = following
+                following += 1
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                results[running.pop(future)] = future.result()
+    finally:
+        for future in running:
+            future.cancel()  # the call failed (or was interrupted): the rest are not wanted
+    return results
 
 
 def _read(body: steps.Body) -> bytes:

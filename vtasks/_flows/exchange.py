@@ -477,7 +477,7 @@ def send_flow(exchange: Exchange, request: Request, deadline: float | None = Non
             body = yield from hops_flow(exchange, request, attempt, until)
             response = body.response
             content = yield from read_all(exchange, body)
-            answer = Answer(exchange.decode(request, response, content))
+            answer = Answer(exchange.decode(request, response, content), len(content))
             if budget is not None:
                 budget.on_success()
             return answer

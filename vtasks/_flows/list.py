@@ -19,15 +19,28 @@ import attrs
 
 from .._exceptions import APIError
 from .._models import Task, TaskStatus
-from .._providers._base import Adapter, Page, Request
+from .._providers._base import Adapter, Page, PageTotals, Request
 from .._status import raw_statuses_for
 from .._time import to_iso
 from .get import too_long
-from .steps import Collect, Emit, Flow, Start, fetch_one, unwrap
+from .seen import SeenIds
+from .steps import Answer, Collect, Emit, Flow, Outcome, Start, fetch_all, fetch_one, unwrap
 
-__all__ = ["ListQuery", "NumberedPager", "ServerFilters", "list_flow", "server_filters"]
+__all__ = [
+    "WINDOW_BYTES",
+    "ListQuery",
+    "NumberedPager",
+    "ServerFilters",
+    "list_flow",
+    "server_filters",
+]
 
 logger = logging.getLogger("vtasks")
+
+#: A numbered listing's read-ahead budget: as many pages are in flight as their answers fit in
+#: this many bytes (decoded JSON; its parsed objects take a few times more), within the client's
+#: listing concurrency. 5 MiB holds 10,000 tasks of Ark's or AiToEarn's largest pages.
+WINDOW_BYTES = 5 * 2**20
 
 
 @attrs.frozen(kw_only=True)
@@ -147,8 +160,10 @@ class Tally:
         self.exact = filters.exact
         self.emitted = 0
         # Every id seen, so that no task is handed out twice however far a shift or a server
-        # that repeats itself moves it: about 100 bytes a task listed (the id and its set slot).
-        self.seen: set[str] = set()
+        # that repeats itself moves it: 8 bytes a task past the newest few thousand (see .seen).
+        self.seen = SeenIds()
+        # No local filter at all (the common listing): every new task is handed out unchecked.
+        self.matches_all = query == ListQuery(page_size=query.page_size, limit=query.limit)
         self.fresh = 0  # tasks of the newest page not seen before
         # Ids filtered locally: once every one has gone by, later pages cannot hold them.
         self.ids_left = (
@@ -158,21 +173,22 @@ class Tally:
     def accept(self, page: Page) -> tuple[Task, ...]:
         """The page's tasks to emit: new, matching, within ``limit``."""
         limit = self.query.limit
-        seen = self.seen
+        add = self.seen.add
+        matches = None if self.matches_all else self.query.matches
         out = []
-        self.fresh = 0
+        fresh = 0
         for task in page.tasks:
             if limit is not None and self.emitted >= limit:
                 break
             if self.ids_left is not None:
                 self.ids_left.discard(task.id)
-            if task.id in seen:
+            if not add(task.id):
                 continue
-            seen.add(task.id)
-            self.fresh += 1
-            if self.query.matches(task):
+            fresh += 1
+            if matches is None or matches(task):
                 out.append(task)
                 self.emitted += 1
+        self.fresh = fresh
         return tuple(out)
 
     def remaining(self) -> int | None:
@@ -194,8 +210,13 @@ class Tally:
         )
 
 
-def list_flow(adapter: Adapter, query: ListQuery, *, concurrency: int = 1) -> Flow[None]:
+def list_flow(
+    adapter: Adapter, query: ListQuery, *, concurrency: int = 1, budget: int = WINDOW_BYTES
+) -> Flow[None]:
     """Every task of a listing, each once, lazily (see :func:`_pages`).
+
+    ``concurrency`` caps the pages in flight at once, ``budget`` the bytes of their answers
+    (see :class:`NumberedPager`).
 
     Ids sent in the vendor's id filter make the URL long (about 40 characters an id). A server
     that refuses it as too long (413, 414, 431) before any task was handed out gets the listing
@@ -204,7 +225,7 @@ def list_flow(adapter: Adapter, query: ListQuery, *, concurrency: int = 1) -> Fl
     if query.matches_nothing():
         return
     filters = server_filters(adapter, query)
-    pages = _pages(adapter, query, filters, concurrency)
+    pages = _pages(adapter, query, filters, concurrency, budget)
     emitted = False
     try:
         step = next(pages)
@@ -219,21 +240,22 @@ def list_flow(adapter: Adapter, query: ListQuery, *, concurrency: int = 1) -> Fl
     finally:
         pages.close()
     local = server_filters(adapter, query, ids_on_server=False)
-    yield from _pages(adapter, query, local, concurrency)
+    yield from _pages(adapter, query, local, concurrency, budget)
 
 
 def _pages(
-    adapter: Adapter, query: ListQuery, filters: ServerFilters, concurrency: int
+    adapter: Adapter, query: ListQuery, filters: ServerFilters, concurrency: int, budget: int
 ) -> Flow[None]:
-    """Every task of a listing, each once, lazily; up to ``concurrency`` numbered pages asked ahead.
+    """Every task of a listing, each once, lazily; numbered pages asked ahead within a budget.
 
     Ends on an empty page, a short page, the page count or total the last page reports, an empty
     or repeated page token, ``limit`` tasks, every id of a local id filter seen, or (newest-first
     lists) a page entirely older than ``created_after``.
 
-    Pages are fetched ahead (a sliding window of ``concurrency`` pages once the first page gives
-    the total) only when every one of them will be read: not when a local time or id filter, or
-    a limit the server cannot count towards, may end the listing early.
+    Pages are fetched ahead (a sliding window of up to ``concurrency`` pages whose answers fit in
+    ``budget`` bytes, once the first page gives the total) only when every one of them will be
+    read: not when a local time or id filter, or a limit the server cannot count towards, may end
+    the listing early.
     """
     size = min(query.page_size or adapter.default_page_size, adapter.max_page_size)
     if query.limit is not None and filters.exact:
@@ -247,7 +269,7 @@ def _pages(
     window = 1 if may_end_early else max(1, concurrency)
     tally = Tally(query, filters)
     if adapter.numbered_pages:
-        yield from NumberedPager(adapter, filters, tally, size, window).run()
+        yield from NumberedPager(adapter, filters, tally, size, window, budget).run()
     else:
         yield from _token_pages(adapter, filters, tally, size)
 
@@ -275,35 +297,49 @@ def _token_pages(adapter: Adapter, filters: ServerFilters, tally: Tally, size: i
 
 
 class NumberedPager:
-    """A numbered listing, with up to ``window`` pages asked for ahead of the one being read.
+    """A numbered listing, with pages asked for ahead of the one being read, up to a byte budget.
 
-    When every page will be read (``window`` > 1), as soon as an answer is taken the next page is
-    asked for, before that answer is parsed and handed out, so the network, the vendor and the
-    caller all work at once, and no more than ``window`` pages wait in memory however long the
-    listing. Pages are planned from the newest page's total. Otherwise a page is asked for only
-    once it is needed.
+    When every page will be read (``window`` > 1), the pages in flight are as many answers as fit
+    in ``budget`` bytes (sized by the largest answer so far), at most ``window`` of them: a
+    listing of small pages goes wide, one of large pages stays within its memory however long
+    it is. Parsing is kept off the critical path: the first answer's totals are read before its
+    tasks are parsed, and the next pages asked for then; each later answer, as soon as it is
+    taken, makes room for the next request before it is parsed and handed out. So the network,
+    the vendor and the caller all work at once. Otherwise a page is asked for only once needed.
 
     Attributes:
         number: The number of the newest page read.
-        page: The newest page read (its total plans the rest).
+        page: The newest page parsed.
+        plan: What the pages still to ask for are planned from: the newest page, or the totals of
+            an answer not parsed yet.
         asked: The pages asked for and not read yet, oldest first.
+        body: The largest answer so far, in bytes (what the window is sized by).
         cap: The last page the vendor serves at all (Ark: 500), past which asking is an error.
     """
 
     def __init__(
-        self, adapter: Adapter, filters: ServerFilters, tally: Tally, size: int, window: int
+        self,
+        adapter: Adapter,
+        filters: ServerFilters,
+        tally: Tally,
+        size: int,
+        window: int,
+        budget: int = WINDOW_BYTES,
     ) -> None:
         self.adapter = adapter
         self.server = filters.kwargs()
         self.tally = tally
         self.size = size
-        self.ahead = window if window > 1 else 0
+        self.window = window
+        self.budget = budget
+        self.body = 0
         self.first = adapter.first_page()
         self.cap = (
             None if adapter.max_page_number is None else self.first + adapter.max_page_number - 1
         )
         self.number = self.first
         self.page = Page(tasks=())
+        self.plan: Page | PageTotals = self.page
         self.asked: deque[Start] = deque()
 
     def request(self, number: int) -> Request:
@@ -312,14 +348,27 @@ class NumberedPager:
             page=number, token=None, page_size=self.size, **self.server
         )
 
+    def depth(self) -> int:
+        """How many pages to keep asked for ahead (0: none until needed)."""
+        if self.window <= 1:
+            return 0
+        return max(1, min(self.window, self.budget // max(self.body, 1)))
+
+    def payload(self, outcome: Outcome) -> Any:
+        """The payload of an answer (or raise its error), noting its size."""
+        payload = unwrap(outcome)
+        if isinstance(outcome, Answer) and outcome.size > self.body:
+            self.body = outcome.size
+        return payload
+
     def last_page(self) -> int | None:
-        """The number of the last page, from the newest page's ``totalPages`` or ``total``."""
-        page = self.page
-        if page.total_pages is not None and page.total_pages >= 0:
-            return self.first + max(page.total_pages, 1) - 1
-        if page.total is not None and page.total >= 0:
+        """The number of the last page, from the plan's ``totalPages`` or ``total``."""
+        plan = self.plan
+        if plan.total_pages is not None and plan.total_pages >= 0:
+            return self.first + max(plan.total_pages, 1) - 1
+        if plan.total is not None and plan.total >= 0:
             # Integer ceiling division: a float quotient overflows on a total past 1.8e308.
-            return self.first + max(-(-page.total // self.size), 1) - 1
+            return self.first + max(-(-plan.total // self.size), 1) - 1
         return None
 
     def ended(self) -> bool:
@@ -361,20 +410,32 @@ class NumberedPager:
 
     def run(self) -> Flow[None]:
         """The listing: read a page, hand out its tasks, keep the window full, until it ends."""
-        self.page = self.adapter.parse_page((yield from fetch_one(self.request(self.number))))
+        outcomes = yield from fetch_all((self.request(self.number),))
+        payload = self.payload(outcomes[0])
+        del outcomes
+        if self.window > 1:
+            totals = self.adapter.page_totals(payload)
+            if totals is not None and totals.count >= self.size:
+                # A full first page: the rest are asked for now, and arrive while it is parsed.
+                self.plan = totals
+                yield from self.ask(self.depth(), 1)
+        self.page = self.plan = self.adapter.parse_page(payload)
+        del payload
         while True:
             if tasks := self.tally.accept(self.page):
                 yield Emit(tasks)
             if self.ended():
                 return  # the driver drops the pages still in flight
-            yield from self.ask(max(self.ahead, 1), 0)
+            yield from self.ask(max(self.depth(), 1), 0)
             if not self.asked:  # pragma: no cover - ended() returned for the page that said so
                 return
             outcomes = yield Collect(self.asked.popleft())
             self.number += 1
-            yield from self.ask(self.ahead, 1)
-            self.page = self.adapter.parse_page(unwrap(outcomes[0]))
+            payload = self.payload(outcomes[0])
             del outcomes  # the caller may drop the page's tasks as soon as it has read them
+            yield from self.ask(self.depth(), 1)
+            self.page = self.plan = self.adapter.parse_page(payload)
+            del payload
 
 
 def _warn_page_cap(adapter: Adapter, size: int, page: Page) -> None:

@@ -63,9 +63,13 @@ _T = TypeVar("_T")
 
 @attrs.frozen(slots=True)
 class Answer:
-    """A request's decoded JSON payload (the good half of an :data:`Outcome`)."""
+    """A request's decoded JSON payload (the good half of an :data:`Outcome`).
+
+    ``size`` is the decoded body's length in bytes: a listing sizes its read-ahead window by it.
+    """
 
     payload: Any
+    size: int = 0
 
 
 Outcome: TypeAlias = Answer | VTasksError

@@ -32,6 +32,7 @@ __all__ = [
     "Adapter",
     "AuthScheme",
     "Page",
+    "PageTotals",
     "Request",
     "as_float",
     "as_int",
@@ -178,6 +179,21 @@ class Page:
     total: int | None = None
     total_pages: int | None = None
     next_token: str | None = None
+
+
+@attrs.frozen(slots=True)
+class PageTotals:
+    """What a list answer says about the listing, read without normalizing its tasks.
+
+    Attributes:
+        count: The tasks on this page.
+        total: Tasks matching the query over all pages, when the provider says.
+        total_pages: Pages in all, when the provider says.
+    """
+
+    count: int
+    total: int | None = None
+    total_pages: int | None = None
 
 
 def as_text(value: object) -> str | None:
@@ -379,6 +395,15 @@ class Adapter:
     def parse_page(self, payload: Any) -> Page:
         """The normalized page in a list answer."""
         raise NotImplementedError
+
+    def page_totals(self, payload: Any) -> PageTotals | None:
+        """The totals of a list answer, read without normalizing its tasks; ``None`` if unsure.
+
+        Cheap, so that a numbered listing asks for the next pages *before* it parses this one.
+        Never raises: an answer it cannot read is left to :meth:`parse_page`, which says why.
+        The default knows nothing: the listing then plans from the parsed page.
+        """
+        return None
 
     def first_page(self) -> int:
         """The number of the first page (1 for most vendors, 0 for Vidu): ``facts.first_page``."""

@@ -28,6 +28,7 @@ from .._time import parse_iso8601
 from ._base import (
     Adapter,
     Page,
+    PageTotals,
     Request,
     as_float,
     as_int,
@@ -155,6 +156,15 @@ class AitoearnAdapter(Adapter):
             tasks=tuple(self._task(item) for item in items),
             total=as_int(data.get("total")),
             total_pages=as_int(data.get("totalPages")),
+        )
+
+    def page_totals(self, payload: Any) -> PageTotals | None:
+        """``data.total``, ``data.totalPages`` and the length of ``data.list``, as they are."""
+        data = payload.get("data") if type(payload) is dict else None
+        if type(data) is not dict or type(items := data.get("list")) is not list:
+            return None
+        return PageTotals(
+            len(items), total=as_int(data.get("total")), total_pages=as_int(data.get("totalPages"))
         )
 
     def _task(self, raw: dict[str, Any]) -> Task:

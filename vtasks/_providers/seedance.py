@@ -36,6 +36,7 @@ from .._time import from_unix_seconds
 from ._base import (
     Adapter,
     Page,
+    PageTotals,
     Request,
     as_float,
     as_int,
@@ -212,6 +213,12 @@ class _SeedanceAdapter(Adapter):
         return Page(
             tasks=tuple(self._task(item) for item in items), total=as_int(page.get("total"))
         )
+
+    def page_totals(self, payload: Any) -> PageTotals | None:
+        """``total`` and the length of ``items``, without normalizing them."""
+        if type(payload) is not dict or type(items := payload.get("items")) is not list:
+            return None
+        return PageTotals(len(items), total=as_int(payload.get("total")))
 
     def _task(self, raw: dict[str, Any]) -> Task:
         # The hot path of every listing: one ``get`` a field, and the helpers' own fast paths

@@ -548,6 +548,19 @@ class FakeProviders:
         with self._sim.lock:
             return [t.id for t in reversed(self._sim.stores[provider].all_tasks())]
 
+    def list_pages(self, provider: str) -> dict[str, int]:
+        """How a provider's list answers were made: ``{"made": rendered, "served": from cache}``.
+
+        A page asked for again while nothing on it can have changed (no task added, removed or
+        moved to another status) is served as rendered before, so that a benchmark measures the
+        client, not the simulator's JSON rendering. Filtered Ark listings and Vidu's are always
+        rendered (and not counted).
+        """
+        _check_provider(provider)
+        with self._sim.lock:
+            pages = self._sim.stores[provider].pages
+            return {"made": pages.made, "served": pages.served}
+
     # ---- callbacks -------------------------------------------------------------------------
 
     def deliver_callbacks(self) -> None:

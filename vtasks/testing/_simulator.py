@@ -177,6 +177,7 @@ class Simulator:
         """Drop cached task JSON (result URLs embed the server's address)."""
         with self.lock:
             for store in self.stores.values():
+                store.pages.clear()
                 for task in store.all_tasks():
                     task.cache.clear()
 

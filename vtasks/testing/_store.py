@@ -9,6 +9,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator
 
+from ._pages import PageCache
 from ._tasks import TaskRecord
 
 __all__ = ["ProviderStore"]
@@ -17,7 +18,7 @@ __all__ = ["ProviderStore"]
 class ProviderStore:
     """Tasks of one provider, by id and in creation order."""
 
-    __slots__ = ("_by_id", "_keys", "_tasks", "callbacks", "files", "on_callback")
+    __slots__ = ("_by_id", "_keys", "_tasks", "callbacks", "files", "on_callback", "pages")
 
     def __init__(self) -> None:
         self._by_id: dict[str, TaskRecord] = {}
@@ -30,6 +31,8 @@ class ProviderStore:
         self.callbacks: dict[str, TaskRecord] = {}
         #: Called (under the simulator's lock) when a task with a callback_url is stored.
         self.on_callback: Callable[[], None] | None = None
+        #: Rendered list answers; emptied whenever a task comes or goes.
+        self.pages = PageCache()
 
     def __len__(self) -> int:
         return len(self._tasks)
@@ -43,6 +46,7 @@ class ProviderStore:
 
     def add(self, task: TaskRecord) -> None:
         """Insert one task (its id must be new)."""
+        self.pages.clear()
         key = task.key
         if not self._keys or key > self._keys[-1]:
             self._keys.append(key)
@@ -59,6 +63,7 @@ class ProviderStore:
         ids = {t.id for t in new}
         if len(ids) != len(new) or not ids.isdisjoint(self._by_id):
             raise ValueError("duplicate task id in bulk add")
+        self.pages.clear()
         for task in new:
             self._index(task)
         if self._keys and new and min(t.key for t in new) < self._keys[-1]:
@@ -73,6 +78,7 @@ class ProviderStore:
         task = self._by_id.pop(task_id, None)
         if task is None:
             return False
+        self.pages.clear()
         i = bisect_left(self._keys, task.key)
         del self._keys[i]
         del self._tasks[i]
@@ -84,6 +90,7 @@ class ProviderStore:
 
     def clear(self) -> None:
         """Forget every task."""
+        self.pages.clear()
         self._by_id.clear()
         self._keys.clear()
         self._tasks.clear()

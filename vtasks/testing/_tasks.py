@@ -5,7 +5,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 __all__ = ["STATUSES", "OUTCOMES", "FakeTask", "Phase", "TaskRecord"]
 
@@ -32,7 +32,14 @@ class Phase:
 
 
 class TaskRecord:
-    """A task as stored by the simulator (internal; mutable only under the simulator's lock)."""
+    """A task as stored by the simulator (internal; mutable only under the simulator's lock).
+
+    Attributes:
+        changes: How many lifecycles were replaced, of any task (:meth:`set_phases`): a cached
+            list page rendered before the count moved may show a stale status.
+    """
+
+    changes: ClassVar[int] = 0
 
     __slots__ = (
         "attrs",
@@ -95,6 +102,7 @@ class TaskRecord:
         self.phases = phases
         self.starts = tuple(p.start for p in phases)
         self.cache.clear()
+        TaskRecord.changes += 1
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import math
 import random
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol
 from urllib.parse import quote
@@ -208,6 +208,27 @@ class Vendor:
         obj = self.render(task, view, index, ctx)
         apply_mutations(obj, ctx.mutations, self.status_key)
         return dumps(obj)
+
+    def list_body(
+        self,
+        ctx: Ctx,
+        key: Hashable,
+        render: Callable[[], tuple[bytes, Sequence[TaskRecord]]],
+    ) -> bytes:
+        """A list answer's body: ``render()``'s (the body, the tasks it shows), or the same again.
+
+        Served from the store's :class:`~vtasks.testing._pages.PageCache` while still the answer
+        (``key`` must name everything else the body depends on); never when a fault alters it.
+        """
+        if ctx.mutations:
+            return render()[0]
+        pages = ctx.store.pages
+        full = (self.name, key, ctx.base_url, ctx.quirks)
+        body = pages.get(full, ctx.now)
+        if body is None:
+            body, tasks = render()
+            pages.put(full, body, tasks, ctx.now)
+        return body
 
     def error_for(self, task: TaskRecord, status: str) -> dict[str, Any] | None:
         """Return the task's error for normalized ``status``: its own, over the vendor default."""

@@ -132,16 +132,22 @@ class AitoearnVendor(Vendor):
         page, size = numbers
         store = ctx.store
         total = len(store)
-        pages = -(-total // size)
-        chunk = store.page(0, total, (page - 1) * size, size) if (page - 1) * size < total else []
-        items = b",".join(self.task_bytes(t, "task", ctx) for t in chunk)
-        head = b'{"code":0,"message":"%s","data":{"page":%d,"pageSize":%d,"totalPages":%d,' % (
-            _OK_MESSAGE.encode(),
-            page,
-            size,
-            pages,
-        )
-        return Response(200, head + b'"total":%d,"list":[%s]}}' % (total, items))
+
+        def render() -> tuple[bytes, list[TaskRecord]]:
+            pages = -(-total // size)
+            offset = (page - 1) * size
+            chunk = store.page(0, total, offset, size) if offset < total else []
+            items = b",".join(self.task_bytes(t, "task", ctx) for t in chunk)
+            head = b'{"code":0,"message":"%s","data":{"page":%d,"pageSize":%d,"totalPages":%d,' % (
+                _OK_MESSAGE.encode(),
+                page,
+                size,
+                pages,
+            )
+            return head + b'"total":%d,"list":[%s]}}' % (total, items), chunk
+
+        # The same page again (the store unchanged) is served from the store's cache.
+        return Response(200, self.list_body(ctx, (page, size, total), render))
 
     def _create(self, request: Request, ctx: Ctx) -> Response:
         """``POST /api/ai/video/generations`` -> ``{code: 0, data: {id, status}}``.

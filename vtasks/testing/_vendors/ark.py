@@ -320,16 +320,25 @@ class ArkVendor(Vendor):
                 if (since is None or t.created >= since) and keep(t)
             ]
             total, page = len(matches), matches[offset : offset + limit]
-        else:
-            filt: Callable[[TaskRecord], bool] | None = (
-                keep if status is not None or model is not None else None
-            )
-            total, page, _ = filtered_page(store, lo, hi, offset, limit, filt)
+        elif status is not None or model is not None:
+            total, page, _ = filtered_page(store, lo, hi, offset, limit, keep)
+        else:  # unfiltered: the same page again is served from the store's cache
+
+            def render() -> tuple[bytes, list[TaskRecord]]:
+                total, page, _ = filtered_page(store, lo, hi, offset, limit, None)
+                return self._page(ctx, numbers["page_num"], limit, total, page), page
+
+            key = (numbers["page_num"], limit, lo, hi)
+            return Response(200, self.list_body(ctx, key, render))
+        return Response(200, self._page(ctx, numbers["page_num"], limit, total, page))
+
+    def _page(self, ctx: Ctx, number: int, limit: int, total: int, page: list[TaskRecord]) -> bytes:
+        """The body of a list answer: ``{total, items}`` (and the page echoed, as a quirk)."""
         items = b",".join(self.task_bytes(t, "task", ctx) for t in page)
         echo = b""
         if self.quirk(None, ctx, "page_echo"):
-            echo = b',"page_num":%d,"page_size":%d' % (numbers["page_num"], limit)
-        return Response(200, b'{"total":%d,"items":[%s]%s}' % (total, items, echo))
+            echo = b',"page_num":%d,"page_size":%d' % (number, limit)
+        return b'{"total":%d,"items":[%s]%s}' % (total, items, echo)
 
     # ---- rendering -----------------------------------------------------------------------------
 
