@@ -217,8 +217,13 @@ class _SeedanceAdapter(Adapter):
         # The hot path of every listing: one ``get`` a field, and the helpers' own fast paths
         # (``as_text`` of a str, ``from_unix_seconds`` of an int) for what Ark sends.
         get = raw.get
-        raw_status = as_text(get("status"))
-        status = normalize_status(self.name, raw_status)
+        name = self.name
+        raw_status = get("status")
+        if type(raw_status) is not str:  # the str case inline: as_text gives it back (or None)
+            raw_status = as_text(raw_status)
+        elif not raw_status:
+            raw_status = None
+        status = normalize_status(name, raw_status)
         error = get("error")
         if error is None:
             error_message = error_code = None
@@ -227,19 +232,32 @@ class _SeedanceAdapter(Adapter):
         else:
             error_message, error_code = as_text(error), None
         content = get("content")
-        if isinstance(content, dict):
+        if type(content) is dict:
+            video_url = content.get("video_url")
+            if type(video_url) is not str or not video_url:
+                video_url = as_text(video_url)
+            cover_url = content.get("last_frame_url")
+            if type(cover_url) is not str or not cover_url:
+                cover_url = as_text(cover_url)
+        elif isinstance(content, dict):
             video_url = as_text(content.get("video_url"))
             cover_url = as_text(content.get("last_frame_url"))
         else:
             video_url = cover_url = None
+        task_id = get("id")
+        if type(task_id) is not str or not task_id:
+            task_id = expect_id(name, task_id, raw)
+        model = get("model")
+        if type(model) is not str or not model:
+            model = as_text(model)
         updated_at = from_unix_seconds(get("updated_at"))
         usage = get("usage")
         return Task(
-            provider=self.name,
-            id=expect_id(self.name, get("id"), raw),
+            provider=name,
+            id=task_id,
             status=status,
             raw_status=raw_status,
-            model=as_text(get("model")),
+            model=model,
             prompt=as_text(get("revised_prompt")),
             video_url=video_url,
             video_urls=(video_url,) if video_url else (),
