@@ -30,7 +30,7 @@ from .._exceptions import (
     UnsupportedOperation,
     VTasksError,
 )
-from .._models import TERMINAL_STATUSES, Task, TaskStatus, Usage
+from .._models import TERMINAL_STATUSES, Task, TaskStatus, Usage, draft_task, seal
 from .._status import normalize_status
 from .._time import from_unix_seconds
 from ._base import (
@@ -250,29 +250,40 @@ class _SeedanceAdapter(Adapter):
         model = get("model")
         if type(model) is not str or not model:
             model = as_text(model)
-        updated_at = from_unix_seconds(get("updated_at"))
-        usage = get("usage")
-        return Task(
-            provider=name,
-            id=task_id,
-            status=status,
-            raw_status=raw_status,
-            model=model,
-            prompt=as_text(get("revised_prompt")),
-            video_url=video_url,
-            video_urls=(video_url,) if video_url else (),
-            cover_url=cover_url,
-            created_at=from_unix_seconds(get("created_at")),
-            updated_at=updated_at,
+        # A draft, not Task(...): twenty keywords cost more than the rest of this function.
+        task = draft_task(name, task_id, status, raw)
+        task.raw_status = raw_status
+        task.model = model
+        task.prompt = as_text(get("revised_prompt"))
+        if video_url:
+            task.video_url = video_url
+            task.video_urls = (video_url,)
+        task.cover_url = cover_url
+        created, updated = get("created_at"), get("updated_at")
+        created_at = from_unix_seconds(created)
+        task.created_at = created_at
+        if type(created) is int and type(updated) is int and updated == created:
+            updated_at = created_at  # a queued or running task: one conversion, not two
+        else:
+            updated_at = from_unix_seconds(updated)
+        task.updated_at = updated_at
+        if status in TERMINAL_STATUSES:
             # Ark gives no finish time; a terminal task's last update is when it finished.
-            finished_at=updated_at if status in TERMINAL_STATUSES else None,
-            error=error_message,
-            error_code=error_code,
-            duration=duration_of(raw),
-            fps=as_float(get("framespersecond")),
-            usage=None if usage is None else usage_of(usage),
-            raw=raw,
-        )
+            task.finished_at = updated_at
+        task.error = error_message
+        task.error_code = error_code
+        duration = get("duration")
+        # Whole numbers as Ark sends them inline (as_float gives float() of an int this size).
+        if type(duration) is int and -_EXACT < duration < _EXACT:
+            task.duration = float(duration)
+        else:
+            task.duration = duration_of(raw)
+        fps = get("framespersecond")
+        task.fps = float(fps) if type(fps) is int and -_EXACT < fps < _EXACT else as_float(fps)
+        usage = get("usage")
+        if usage is not None:
+            task.usage = usage_of(usage)
+        return seal(task)
 
     def error_fields(self, payload: Any) -> tuple[str | None, str | None]:
         """``{"error": {"code", "message", "param", "type"}}``."""
@@ -418,6 +429,9 @@ def usage_of(usage: object) -> Usage | None:
             _USAGES[tokens] = found
     return found
 
+
+# Integers this side of 2**53 convert to a float exactly, as as_float converts them.
+_EXACT = 2**53
 
 _USAGES: dict[int, Usage] = {}
 _USAGES_KEPT = 4096
