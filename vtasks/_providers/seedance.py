@@ -31,7 +31,7 @@ from .._exceptions import (
     VTasksError,
 )
 from .._models import TERMINAL_STATUSES, Task, TaskStatus, Usage, draft_task, seal
-from .._status import normalize_status
+from .._status import exact_statuses, normalize_status
 from .._time import from_unix_seconds
 from ._base import (
     Adapter,
@@ -168,6 +168,7 @@ class _SeedanceAdapter(Adapter):
         self._create: ModuleType = importlib.import_module(f"{self.package}.api.tasks.create_task")
         self._cancel: ModuleType = importlib.import_module(f"{self.package}.api.tasks.cancel_task")
         self._models: ModuleType = importlib.import_module(f"{self.package}.models")
+        self._statuses = exact_statuses(self.name)
 
     def get_request(self, task_id: str) -> Request:
         """GET ``.../contents/generations/tasks/{id}``."""
@@ -223,7 +224,10 @@ class _SeedanceAdapter(Adapter):
             raw_status = as_text(raw_status)
         elif not raw_status:
             raw_status = None
-        status = normalize_status(name, raw_status)
+        # normalize_status's own first lookup, inline; the rest (folded spellings, junk) there.
+        status = self._statuses.get(raw_status) if raw_status is not None else None
+        if status is None:
+            status = normalize_status(name, raw_status)
         error = get("error")
         if error is None:
             error_message = error_code = None
@@ -281,7 +285,12 @@ class _SeedanceAdapter(Adapter):
         fps = get("framespersecond")
         task.fps = float(fps) if type(fps) is int and -_EXACT < fps < _EXACT else as_float(fps)
         usage = get("usage")
-        if usage is not None:
+        if type(usage) is dict:
+            # usage_of's common case inline: whole tokens already met (a few per listing).
+            tokens = usage.get("total_tokens")
+            found = _USAGES.get(tokens) if type(tokens) is int else None
+            task.usage = found if found is not None else usage_of(usage)
+        elif usage is not None:
             task.usage = usage_of(usage)
         return seal(task)
 
