@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from vtasks._models import TERMINAL_STATUSES, Task, TaskStatus, Usage
+from vtasks._models import TERMINAL_STATUSES, Task, TaskStatus, Usage, draft_task, seal
 
 T0 = datetime(2024, 6, 10, 6, 13, 20, tzinfo=UTC)
 
@@ -316,3 +316,34 @@ class TestFastInit:
         with pytest.raises(TypeError):
             Task("ark", "a", TaskStatus.QUEUED)  # type: ignore[misc]
         assert Usage(tokens=5) == Usage(tokens=5, credits=None)
+
+
+class TestDraft:
+    """``draft_task`` + ``seal``: the same Task the constructor builds, and a Task, not a twin."""
+
+    def test_sealed_draft_equals_the_constructed_task(self) -> None:
+        full = full_task()
+        given = {f.name: getattr(full, f.name) for f in attrs.fields(Task)}
+        given.update(video_urls=["https://x/a.mp4"], raw={"k": 1})
+        draft = draft_task(given["provider"], given["id"], given["status"], given["raw"])
+        for name, value in given.items():
+            if name not in ("provider", "id", "status", "raw"):
+                setattr(draft, name, value)
+        task = seal(draft)
+        built = Task(**given)
+        assert type(task) is Task
+        assert task == built
+        assert hash(task) == hash(built)
+        for field in attrs.fields(Task):
+            assert getattr(task, field.name) == getattr(built, field.name), field.name
+        assert task.video_urls == ("https://x/a.mp4",)  # the converter ran in seal
+        assert task.raw is given["raw"]
+
+    def test_untouched_fields_keep_their_defaults_and_seal_freezes(self) -> None:
+        raw: dict[str, object] = {}
+        task = seal(draft_task("ark", "a", TaskStatus.QUEUED, raw))
+        assert task == Task(provider="ark", id="a", status=TaskStatus.QUEUED)
+        assert task.raw is raw
+        with pytest.raises(attrs.exceptions.FrozenInstanceError):
+            task.id = "b"  # type: ignore[misc]
+        assert pickle.loads(pickle.dumps(task)) == task

@@ -25,6 +25,7 @@ from vtasks._models import TaskStatus
 from vtasks._providers._facts import StatusRow
 
 __all__ = [
+    "exact_statuses",
     "STATUS_TABLES",
     "StatusRow",
     "fold",
@@ -120,6 +121,19 @@ def normalize_status(provider: str, raw: object, *, error_code: str | None = Non
     if error_code and lookup.overrides and isinstance(error_code, str):
         return lookup.overrides.get((status, fold(error_code)), status)
     return status
+
+
+def exact_statuses(provider: str) -> Mapping[str, TaskStatus]:
+    """A provider's exact spellings -> status: the first lookup :func:`normalize_status` makes.
+
+    For an adapter's hot path: a ``str`` found here is what :func:`normalize_status` gives it
+    (without an error code); anything else still goes to :func:`normalize_status`. Read-only by
+    contract (the table itself, not a copy, so a lookup costs one dict ``get``).
+
+    Raises:
+        KeyError: For an unknown provider.
+    """
+    return _LOOKUPS[provider].exact
 
 
 def status_table_rows(provider: str) -> list[tuple[str, TaskStatus, str]]:

@@ -37,6 +37,8 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # 9999-12-31T23:59:59Z: the largest whole second a datetime can hold.
 _MAX_SECONDS = 253_402_300_799
 _MAX_MILLIS = _MAX_SECONDS * 1000 + 999
+# 3000-01-01T00:00:00Z: below it every platform's gmtime converts (Windows' stops at 3000).
+_FROMTIMESTAMP_LIMIT = 32_503_680_000
 
 MILLIS_THRESHOLD = 1e11
 """Heuristic of :func:`from_unix_millis`: a value below this is taken as seconds.
@@ -88,8 +90,12 @@ def _from_seconds(seconds: int | float) -> datetime | None:
     """Convert a finite number of seconds since the epoch, range-checked."""
     if seconds <= 0 or seconds > _MAX_SECONDS:
         return None
-    # Epoch + timedelta rather than datetime.fromtimestamp: exact for ints, no platform
-    # time functions involved; a float is rounded to the microsecond (half to even).
+    if type(seconds) is int and seconds < _FROMTIMESTAMP_LIMIT:
+        # What vendors send: a whole second this side of 3000, which datetime.fromtimestamp
+        # converts exactly, in a third of the time epoch + timedelta takes.
+        return datetime.fromtimestamp(seconds, UTC)
+    # Epoch + timedelta for the rest: no platform time functions involved (some refuse years
+    # past 3000); a float is rounded to the microsecond (half to even).
     return _EPOCH + timedelta(seconds=seconds)
 
 
@@ -182,6 +188,17 @@ def parse_iso8601(value: object) -> datetime | None:
         The UTC datetime, or ``None`` for ``None``, empty, unparseable, out-of-range
         or non-string input.
     """
+    if type(value) is str and len(value) <= _MAX_ISO_LENGTH:
+        # What vendors send: RFC 3339 in UTC ("...Z"), which fromisoformat reads as is, giving
+        # the UTC singleton. Anything else (offsets, whitespace, the Go zero time, a value
+        # fromisoformat refuses) takes the careful path below, which gives the same for this.
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            pass
+        else:
+            if parsed.tzinfo is UTC and parsed.year > 1:
+                return parsed
     if isinstance(value, datetime):
         return to_utc(value)
     if isinstance(value, bytes):
@@ -192,10 +209,10 @@ def parse_iso8601(value: object) -> datetime | None:
     if not text or len(text) > _MAX_ISO_LENGTH:
         return None
     try:
-        parsed: datetime | None = datetime.fromisoformat(text)
+        careful: datetime | None = datetime.fromisoformat(text)
     except ValueError:
-        parsed = _isoparse_fallback(text)
-    return None if parsed is None else to_utc(parsed)
+        careful = _isoparse_fallback(text)
+    return None if careful is None else to_utc(careful)
 
 
 def _isoparse_fallback(text: str) -> datetime | None:

@@ -69,6 +69,15 @@ class ListQuery:
             and (task.created_at is None or task.created_at >= self.created_before)
         )
 
+    def filters(self) -> bool:
+        """Whether :meth:`matches` can refuse a task at all (a status, id or time filter)."""
+        return (
+            self.statuses is not None
+            or self.task_ids is not None
+            or self.created_after is not None
+            or self.created_before is not None
+        )
+
     def matches_nothing(self) -> bool:
         """Whether the answer is known to be empty without asking (no request is sent then)."""
         if self.limit == 0 or self.task_ids == frozenset() or self.statuses == frozenset():
@@ -172,23 +181,28 @@ class Tally:
 
     def accept(self, page: Page) -> tuple[Task, ...]:
         """The page's tasks to emit: new, matching, within ``limit``."""
+        # Once a task on every page: the attributes in locals, and no filter call without filters.
         limit = self.query.limit
         add = self.seen.add
+        ids_left = self.ids_left
         matches = None if self.matches_all else self.query.matches
         out = []
         fresh = 0
+        emitted = self.emitted
         for task in page.tasks:
-            if limit is not None and self.emitted >= limit:
+            if limit is not None and emitted >= limit:
                 break
-            if self.ids_left is not None:
-                self.ids_left.discard(task.id)
-            if not add(task.id):
+            task_id = task.id
+            if ids_left is not None:
+                ids_left.discard(task_id)
+            if not add(task_id):
                 continue
             fresh += 1
             if matches is None or matches(task):
                 out.append(task)
-                self.emitted += 1
+                emitted += 1
         self.fresh = fresh
+        self.emitted = emitted
         return tuple(out)
 
     def remaining(self) -> int | None:

@@ -30,8 +30,8 @@ from .._exceptions import (
     UnsupportedOperation,
     VTasksError,
 )
-from .._models import TERMINAL_STATUSES, Task, TaskStatus, Usage
-from .._status import normalize_status
+from .._models import TERMINAL_STATUSES, Task, TaskStatus, Usage, draft_task, seal
+from .._status import exact_statuses, normalize_status
 from .._time import from_unix_seconds
 from ._base import (
     Adapter,
@@ -169,6 +169,7 @@ class _SeedanceAdapter(Adapter):
         self._create: ModuleType = importlib.import_module(f"{self.package}.api.tasks.create_task")
         self._cancel: ModuleType = importlib.import_module(f"{self.package}.api.tasks.cancel_task")
         self._models: ModuleType = importlib.import_module(f"{self.package}.models")
+        self._statuses = exact_statuses(self.name)
 
     def get_request(self, task_id: str) -> Request:
         """GET ``.../contents/generations/tasks/{id}``."""
@@ -224,8 +225,16 @@ class _SeedanceAdapter(Adapter):
         # The hot path of every listing: one ``get`` a field, and the helpers' own fast paths
         # (``as_text`` of a str, ``from_unix_seconds`` of an int) for what Ark sends.
         get = raw.get
-        raw_status = as_text(get("status"))
-        status = normalize_status(self.name, raw_status)
+        name = self.name
+        raw_status = get("status")
+        if type(raw_status) is not str:  # the str case inline: as_text gives it back (or None)
+            raw_status = as_text(raw_status)
+        elif not raw_status:
+            raw_status = None
+        # normalize_status's own first lookup, inline; the rest (folded spellings, junk) there.
+        status = self._statuses.get(raw_status) if raw_status is not None else None
+        if status is None:
+            status = normalize_status(name, raw_status)
         error = get("error")
         if error is None:
             error_message = error_code = None
@@ -234,34 +243,63 @@ class _SeedanceAdapter(Adapter):
         else:
             error_message, error_code = as_text(error), None
         content = get("content")
-        if isinstance(content, dict):
+        if type(content) is dict:
+            video_url = content.get("video_url")
+            if type(video_url) is not str or not video_url:
+                video_url = as_text(video_url)
+            cover_url = content.get("last_frame_url")
+            if type(cover_url) is not str or not cover_url:
+                cover_url = as_text(cover_url)
+        elif isinstance(content, dict):
             video_url = as_text(content.get("video_url"))
             cover_url = as_text(content.get("last_frame_url"))
         else:
             video_url = cover_url = None
-        updated_at = from_unix_seconds(get("updated_at"))
-        usage = get("usage")
-        return Task(
-            provider=self.name,
-            id=expect_id(self.name, get("id"), raw),
-            status=status,
-            raw_status=raw_status,
-            model=as_text(get("model")),
-            prompt=as_text(get("revised_prompt")),
-            video_url=video_url,
-            video_urls=(video_url,) if video_url else (),
-            cover_url=cover_url,
-            created_at=from_unix_seconds(get("created_at")),
-            updated_at=updated_at,
+        task_id = get("id")
+        if type(task_id) is not str or not task_id:
+            task_id = expect_id(name, task_id, raw)
+        model = get("model")
+        if type(model) is not str or not model:
+            model = as_text(model)
+        # A draft, not Task(...): twenty keywords cost more than the rest of this function.
+        task = draft_task(name, task_id, status, raw)
+        task.raw_status = raw_status
+        task.model = model
+        task.prompt = as_text(get("revised_prompt"))
+        if video_url:
+            task.video_url = video_url
+            task.video_urls = (video_url,)
+        task.cover_url = cover_url
+        created, updated = get("created_at"), get("updated_at")
+        created_at = from_unix_seconds(created)
+        task.created_at = created_at
+        if type(created) is int and type(updated) is int and updated == created:
+            updated_at = created_at  # a queued or running task: one conversion, not two
+        else:
+            updated_at = from_unix_seconds(updated)
+        task.updated_at = updated_at
+        if status in TERMINAL_STATUSES:
             # Ark gives no finish time; a terminal task's last update is when it finished.
-            finished_at=updated_at if status in TERMINAL_STATUSES else None,
-            error=error_message,
-            error_code=error_code,
-            duration=duration_of(raw),
-            fps=as_float(get("framespersecond")),
-            usage=None if usage is None else usage_of(usage),
-            raw=raw,
-        )
+            task.finished_at = updated_at
+        task.error = error_message
+        task.error_code = error_code
+        duration = get("duration")
+        # Whole numbers as Ark sends them inline (as_float gives float() of an int this size).
+        if type(duration) is int and -_EXACT < duration < _EXACT:
+            task.duration = float(duration)
+        else:
+            task.duration = duration_of(raw)
+        fps = get("framespersecond")
+        task.fps = float(fps) if type(fps) is int and -_EXACT < fps < _EXACT else as_float(fps)
+        usage = get("usage")
+        if type(usage) is dict:
+            # usage_of's common case inline: whole tokens already met (a few per listing).
+            tokens = usage.get("total_tokens")
+            found = _USAGES.get(tokens) if type(tokens) is int else None
+            task.usage = found if found is not None else usage_of(usage)
+        elif usage is not None:
+            task.usage = usage_of(usage)
+        return seal(task)
 
     def error_fields(self, payload: Any) -> tuple[str | None, str | None]:
         """``{"error": {"code", "message", "param", "type"}}``."""
@@ -407,6 +445,9 @@ def usage_of(usage: object) -> Usage | None:
             _USAGES[tokens] = found
     return found
 
+
+# Integers this side of 2**53 convert to a float exactly, as as_float converts them.
+_EXACT = 2**53
 
 _USAGES: dict[int, Usage] = {}
 _USAGES_KEPT = 4096
