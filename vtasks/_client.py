@@ -6,6 +6,7 @@ chunk, close, sleep), running sub-flows on a thread pool, or calling the caller'
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
@@ -319,6 +320,8 @@ class Client(BaseClient[httpx.Client, Generator[Task, None, None]]):
         finally:
             for body in stepper.opened:
                 _close(body)
+                if self._closed:
+                    _drop_connection(body)
             for futures in started.values():
                 for future in futures:
                     future.cancel()  # one already running finishes in the background, unread
@@ -422,3 +425,16 @@ def _close(body: steps.Body) -> None:
     if body.guard is not None:
         body.guard.disarm()
     body.response.close()
+
+
+def _drop_connection(body: steps.Body) -> None:
+    """Close the socket of a request that was still running when its client was closed.
+
+    ``close()`` does not wait for requests in flight (Ctrl-C must not hang on them), and the
+    closed pool forgets a connection that was still connecting: handed back, it would stay open
+    until the garbage collector found it (a ResourceWarning). So the request closes it itself.
+    """
+    stream = body.response.extensions.get("network_stream")
+    if stream is not None:
+        with contextlib.suppress(Exception):
+            stream.close()
