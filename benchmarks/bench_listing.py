@@ -71,7 +71,7 @@ def bench_memory(sim: RemoteSimulator) -> None:
         sim.call("clear_tasks", provider)
         sim.call("add_tasks", provider, count, snapshots=False)
         samples = []
-        for _ in range(3):  # the peak depends on when the garbage collector runs: 3 rounds
+        for _ in range(2):  # the peak depends on when the garbage collector runs: 2 rounds
             with vtasks.Client(provider, api_key=key, base_url=sim.base_url) as client:
                 gc.collect()
                 tracemalloc.start()
@@ -86,7 +86,7 @@ def bench_memory(sim: RemoteSimulator) -> None:
     growth = ratio(peaks[100_000], peaks[10_000])
     row(
         "4",
-        "ark: peak traced memory listing 100,000 vs 10,000 tasks (3 rounds each)",
+        "ark: peak traced memory listing 100,000 vs 10,000 tasks (2 rounds each)",
         "the 10,000-task listing",
         f"{Spread.of(peaks[100_000]).fmt('.1f', ' MiB')} vs "
         f"{Spread.of(peaks[10_000]).fmt('.1f', ' MiB')} = {growth.fmt('.2f', '×')}",

@@ -98,7 +98,7 @@ def write_markdown(notes: list[str]) -> None:
         "cannot hide under the second (reading every page but the first), which the row shows.",
         "- Row 9 (request budget) is wall time against a simulator that enforces the vendor's rate "
         "in real time (`FakeProviders.limit_rate`, answering its 429). A round is a "
-        "`wait_for_tasks` on 2,000 running veo tasks (one request per task) ended by its 10-s "
+        "`wait_for_tasks` on 2,000 running veo tasks (one request per task) ended by its 6-s "
         "timeout; its rate is the requests the simulator received over the call's wall time, its "
         "429s those the simulator sent. A whole polling round of 2,000 tasks at 20 a second would "
         "take 100 s, so the rate is measured over windows of it.",
