@@ -44,8 +44,8 @@ POLICY = vtasks.RetryPolicy(
 )
 ATTEMPTS = 1 + POLICY.max_retries
 TIMEOUT = 5.0  # per request, every row but latency
-SHORT_TIMEOUT = 0.1  # per request, latency rows
-LATENCY = 0.5  # how late a "latency" answer is (well past SHORT_TIMEOUT)
+SHORT_TIMEOUT = 0.3  # per request, latency rows (at 0.1 s a retry ran late on a loaded CI box)
+LATENCY = 1.0  # how late a "latency" answer is (well past SHORT_TIMEOUT)
 
 # wait: the task runs for RUNNING_SECONDS, polled every POLL seconds -> POLLS polls when nothing
 # goes wrong (t = 0, 4, 8 running; 12 succeeded); WAIT_TIMEOUT bounds a wait that never succeeds.
