@@ -10,7 +10,8 @@ up to hundreds of tasks). Parsing belongs to :mod:`vtasks._time` and
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Mapping
+import threading
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -18,7 +19,17 @@ import attrs
 
 from vtasks._time import parse_iso8601, to_iso
 
-__all__ = ["TERMINAL_STATUSES", "Task", "TaskDraft", "TaskStatus", "Usage", "draft_task", "seal"]
+__all__ = [
+    "TERMINAL_STATUSES",
+    "Task",
+    "TaskDraft",
+    "TaskStatus",
+    "Usage",
+    "deferred_tasks",
+    "draft_task",
+    "is_deferred",
+    "seal",
+]
 
 
 class TaskStatus(enum.StrEnum):
@@ -133,6 +144,12 @@ class Task:
     The constructor does not validate or convert anything except :attr:`video_urls`
     (any iterable becomes a tuple): adapters pass values already normalized with
     :mod:`vtasks._time` (aware UTC datetimes) and :mod:`vtasks._status`.
+
+    A task handed out by ``list_tasks`` is normalized from :attr:`raw` when one of its fields
+    other than :attr:`provider`, :attr:`id` and :attr:`raw` is first read (a listing of
+    thousands costs little more than its JSON, however few of the fields are read); it is an
+    instance of a subclass of ``Task`` until then, and ``Task`` itself after. Use
+    ``isinstance(task, Task)``, not ``type(task) is Task``.
 
     Attributes:
         provider: The provider key, e.g. ``"volc"``.
@@ -338,14 +355,28 @@ def _install_fast_init(cls: type[Any]) -> type[Any]:
     return open_twin
 
 
-def _draft_functions(cls: type[Any], open_twin: type[Any]) -> tuple[Any, Any]:
+def _draft_functions(cls: type[Any], open_twin: type[Any], filling: type[Any]) -> tuple[Any, Any]:
     """``draft(<required fields>, raw)`` and ``seal(draft)`` for ``cls`` (see :func:`draft_task`).
 
     Generated from the fields like the ``__init__``: a field added to :class:`Task` is in the
     draft with its default, and its converter runs in ``seal``.
     """
-    namespace: dict[str, Any] = {"_new": object.__new__, "_Open": open_twin, "_Closed": cls}
-    params, body, converts = [], ["    self = _new(_Open)"], []
+    namespace: dict[str, Any] = {
+        "_new": object.__new__,
+        "_Open": open_twin,
+        "_Closed": cls,
+        "_set_class": object.__dict__["__class__"].__set__,
+        "_Filling": filling,
+    }
+    # ``into``: a deferred task being filled (see below), drafted in place instead of anew.
+    params, converts = [], []
+    body = [
+        "    if into is None:",
+        "        self = _new(_Open)",
+        "    else:",
+        "        self = into",
+        "        _set_class(self, _Filling)",
+    ]
     for field in attrs.fields(cls):
         name = field.name
         if field.default is attrs.NOTHING or name == "raw":
@@ -364,7 +395,9 @@ def _draft_functions(cls: type[Any], open_twin: type[Any]) -> tuple[Any, Any]:
     if hash_slot is not None:
         body.append(f"    self.{hash_slot} = None")
     source = (
-        f"def draft({', '.join(params)}, /):\n" + "\n".join(body) + "\n    return self\n\n"
+        f"def draft({', '.join(params)}, into=None, /):\n"
+        + "\n".join(body)
+        + "\n    return self\n\n"
         "def seal(self, /):\n" + "\n".join(converts) + "\n    self.__class__ = _Closed\n"
         "    return self\n"
     )
@@ -374,7 +407,6 @@ def _draft_functions(cls: type[Any], open_twin: type[Any]) -> tuple[Any, Any]:
 
 _OpenTask = _install_fast_init(Task)
 _install_fast_init(Usage)
-_draft, _seal = _draft_functions(Task, _OpenTask)
 
 
 if TYPE_CHECKING:
@@ -425,7 +457,12 @@ _SEAL_DOC = (
 if TYPE_CHECKING:
 
     def draft_task(
-        provider: str, task_id: str, status: TaskStatus, raw: Mapping[str, Any], /
+        provider: str,
+        task_id: str,
+        status: TaskStatus,
+        raw: Mapping[str, Any],
+        into: Task | None = None,
+        /,
     ) -> TaskDraft:
         """See ``_DRAFT_DOC``."""
         ...
@@ -434,9 +471,190 @@ if TYPE_CHECKING:
         """See ``_SEAL_DOC``."""
         ...
 
-else:
+
+# -- Deferred tasks: a listed task's fields normalized when first read --------------------------
+#
+# A listing hands out thousands of tasks, and normalizing one (status, times, URLs, usage) costs
+# a few microseconds: on a 100-task page as much as decoding its JSON. Many callers read a few
+# fields of a few tasks (an id to store, the status of the ones they track), and a listing's
+# wall time should be the network's, not the parser's. So a listed task is made *deferred*: an
+# instance of a per-adapter subclass of Task that adds no slots and has only ``provider``, ``id``
+# and ``raw`` set. The first read of any other field (a property of the subclass, shadowing the
+# slot) runs the adapter's own normalization of ``raw`` *into* the instance (``draft_task(...,
+# into=task)``), which ends as :class:`Task` itself: from then on it is exactly the task the
+# adapter would have built, for about a microsecond more. Equality, hashing, ``repr``, pickling,
+# copying and ``attrs.evolve`` read the fields, or fill the task first: none can tell.
+
+#: The fields a deferred task fills on first read: every one but those it is made with.
+_DEFERRED_FIELDS = frozenset(_FIELD_NAMES) - {"provider", "id"}
+
+# One lock for every fill: a task is filled once, and a thread reading it meanwhile waits for the
+# fill instead of seeing a field's default before the adapter stored the value. Reentrant, as
+# the filling thread reads the task too (seal runs the converters). Fills do no I/O.
+_FILL_LOCK = threading.RLock()
+
+# Every adapter's deferred class, to tell a deferred task from a filled one.
+_DEFERRED_CLASSES: set[type[Any]] = set()
+
+# What a bug-free normalizer can still hit on off-spec data (as _driving._DATA_ERRORS).
+_DATA_ERRORS = (KeyError, TypeError, ValueError, AttributeError, IndexError)
+
+
+def _fill(task: Any) -> None:
+    """Normalize a deferred task's ``raw`` into it, once, which makes it a :class:`Task`."""
+    with _FILL_LOCK:
+        cls = type(task)
+        if cls not in _DEFERRED_CLASSES:  # another thread filled it while this one waited
+            return
+        try:
+            cls._vtasks_normalize(object.__getattribute__(task, "raw"), task)
+        except BaseException as exc:
+            # Back to deferred: the properties shadow whatever the slots were given so far, and
+            # the next read tries again (and fails again, the same way).
+            _set_class(task, cls)
+            if not isinstance(exc, _DATA_ERRORS):
+                raise
+            from ._exceptions import ResponseError
+
+            # The body was scrubbed of the key before it was decoded (exchange.decode).
+            raise ResponseError(
+                f"could not read the provider's task ({type(exc).__name__}: {exc})",
+                provider=object.__getattribute__(task, "provider"),
+            ) from exc
+
+
+_set_class = object.__dict__["__class__"].__set__
+
+
+def _filling_getattribute(self: Any, name: str) -> Any:
+    # A task being filled: wait for the fill (the filling thread itself passes straight in).
+    with _FILL_LOCK:
+        return object.__getattribute__(self, name)
+
+
+# The class a task is in while it is filled: stores are plain (as in the open twin), and a read
+# from another thread waits for the fill to end.
+_FillingTask = type(
+    "_FillingTask",
+    (Task,),
+    {
+        "__slots__": (),
+        "__setattr__": object.__setattr__,
+        "__delattr__": object.__delattr__,
+        "__getattribute__": _filling_getattribute,
+        "__module__": Task.__module__,
+    },
+)
+
+_draft, _seal = _draft_functions(Task, _OpenTask, _FillingTask)
+
+if not TYPE_CHECKING:
     # The generated functions themselves, not wrappers: a wrapper's call would cost a fifth of
     # what drafting saves.
     draft_task, seal = _draft, _seal
     draft_task.__doc__, seal.__doc__ = _DRAFT_DOC, _SEAL_DOC
     draft_task.__name__ = draft_task.__qualname__ = "draft_task"
+
+
+def _deferred_eq(self: Any, other: object) -> Any:
+    _fill(self)
+    if type(other) in _DEFERRED_CLASSES:
+        _fill(other)
+    return Task.__eq__(self, other)
+
+
+def _deferred_ne(self: Any, other: object) -> Any:
+    _fill(self)
+    if type(other) in _DEFERRED_CLASSES:
+        _fill(other)
+    return Task.__ne__(self, other)
+
+
+def _deferred_reduce_ex(self: Any, protocol: Any) -> Any:
+    # Pickled and copied as the Task it becomes: the deferred class is not importable by name.
+    _fill(self)
+    return self.__reduce_ex__(protocol)
+
+
+def _deferred_reduce(self: Any) -> Any:
+    _fill(self)
+    return self.__reduce__()
+
+
+def _field_reader(name: str) -> property:
+    """The deferred class's ``name``: fill the task, then read the slot it now has."""
+
+    def read(self: Any) -> Any:
+        _fill(self)
+        return getattr(self, name)
+
+    read.__name__ = name
+    return property(read, doc=f"Task.{name}, normalized on first read.")
+
+
+# What every adapter's deferred class shares: each deferred field a property that fills the task
+# (shadowing the slot, so that a first read raises nothing to catch), and the operations that
+# must see every field filled first.
+_DeferredTask = type(
+    "_DeferredTask",
+    (Task,),
+    {
+        "__slots__": (),
+        **{name: _field_reader(name) for name in _FIELD_NAMES if name in _DEFERRED_FIELDS},
+        "__eq__": _deferred_eq,
+        "__ne__": _deferred_ne,
+        "__hash__": Task.__hash__,  # defining __eq__ would otherwise unset it
+        "__reduce_ex__": _deferred_reduce_ex,
+        "__reduce__": _deferred_reduce,
+        "__module__": Task.__module__,
+    },
+)
+
+
+def deferred_tasks(
+    provider: str, normalize: Callable[[Any, Task | None], Task]
+) -> Callable[[str, Mapping[str, Any]], Task]:
+    """A maker of deferred tasks for one adapter: ``make(task_id, raw)``.
+
+    ``normalize(raw, into)`` is the adapter's own normalization of one task object, drafting
+    into ``into`` (``draft_task(..., into)``); it runs when a field other than ``provider``,
+    ``id`` or ``raw`` is first read. The caller has already read and checked the id (a listing
+    needs it at once, to hand each task out once), so an answer without one is refused while it
+    is listed, as for an eager task. A normalizer that crashes on off-spec data raises
+    :class:`~vtasks.ResponseError` from the attribute read.
+    """
+    deferred = type(
+        "_DeferredTask",
+        (_DeferredTask,),
+        {
+            "__slots__": (),
+            "_vtasks_normalize": staticmethod(normalize),
+            "__module__": Task.__module__,
+            "__qualname__": f"Task[deferred {provider}]",
+        },
+    )
+    _DEFERRED_CLASSES.add(deferred)
+    namespace: dict[str, Any] = {
+        "_new": object.__new__,
+        "_Open": _OpenTask,
+        "_Deferred": deferred,
+        "_provider": provider,
+    }
+    hash_slot = next((slot for slot in Task.__slots__ if slot.endswith("cached_hash")), None)
+    clear_hash = f"    self.{hash_slot} = None\n" if hash_slot is not None else ""
+    source = (
+        "def make(task_id, raw, /):\n"
+        "    self = _new(_Open)\n"
+        "    self.provider = _provider\n"
+        "    self.id = task_id\n"
+        "    self.raw = raw\n" + clear_hash + "    self.__class__ = _Deferred\n"
+        "    return self\n"
+    )
+    exec(compile(source, f"<vtasks deferred {provider} tasks>", "exec"), namespace)  # noqa: S102 - fixed source, no outside text
+    make: Callable[[str, Mapping[str, Any]], Task] = namespace["make"]
+    return make
+
+
+def is_deferred(task: Task) -> bool:
+    """Whether ``task`` is a listed task whose fields are not normalized yet (for tests)."""
+    return type(task) in _DEFERRED_CLASSES

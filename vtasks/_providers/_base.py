@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import attrs
 
 from .._exceptions import ConfigurationError, ResponseError, UnsupportedOperation, VTasksError
-from .._models import Task
+from .._models import Task, deferred_tasks
 from ._facts import BEARER, AuthScheme, ProviderFacts
 
 if TYPE_CHECKING:
@@ -348,6 +348,8 @@ class Adapter:
     poll_by_listing: ClassVar[bool]
     not_found_codes: ClassVar[Mapping[str, frozenset[str]]]
     _first_page: ClassVar[int]
+    # One deferred-task maker per normalizer, built on the first page (see :meth:`deferred`).
+    _deferred_makers: dict[Any, Callable[[str, Mapping[str, Any]], Task]]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -355,6 +357,7 @@ class Adapter:
         if facts is None:
             return  # a shared base (Seedance's): its concrete subclasses bring the facts
         cls.name = facts.name
+        cls._deferred_makers = {}
         cls.auth = facts.auth
         cls.supports_list = facts.supports_list
         cls.supports_create = facts.supports_create
@@ -395,6 +398,31 @@ class Adapter:
     def parse_page(self, payload: Any) -> Page:
         """The normalized page in a list answer."""
         raise NotImplementedError
+
+    def deferred(
+        self, items: list[Any], normalize: Callable[[Any, Task | None], Task]
+    ) -> tuple[Task, ...]:
+        """A page's task objects as deferred tasks (see :func:`vtasks._models.deferred_tasks`).
+
+        Each task's ``id`` is read and checked now (an item without one is refused now, as
+        ``normalize`` would refuse it); ``normalize(item, into)``, the adapter's normalization,
+        runs into the task when another of its fields is first read. An item that is not an object is
+        normalized at once, so that it fails here as it always has.
+        """
+        make = self._deferred_makers.get(normalize)
+        if make is None:
+            make = self._deferred_makers.setdefault(normalize, deferred_tasks(self.name, normalize))
+        name = self.name
+        out = []
+        for item in items:
+            if type(item) is not dict:
+                out.append(normalize(item, None))
+                continue
+            task_id = item.get("id")
+            if type(task_id) is not str or not task_id:
+                task_id = expect_id(name, task_id, item)
+            out.append(make(task_id, item))
+        return tuple(out)
 
     def page_totals(self, payload: Any) -> PageTotals | None:
         """The totals of a list answer, read without normalizing its tasks; ``None`` if unsure.

@@ -153,7 +153,7 @@ class AitoearnAdapter(Adapter):
             )
         items = expect_items(self.name, "data.list", data.get("list"), payload)
         return Page(
-            tasks=tuple(self._task(item) for item in items),
+            tasks=self.deferred(items, self._task),
             total=as_int(data.get("total")),
             total_pages=as_int(data.get("totalPages")),
         )
@@ -167,14 +167,14 @@ class AitoearnAdapter(Adapter):
             len(items), total=as_int(data.get("total")), total_pages=as_int(data.get("totalPages"))
         )
 
-    def _task(self, raw: dict[str, Any]) -> Task:
+    def _task(self, raw: dict[str, Any], into: Task | None = None) -> Task:
         raw_status = as_text(raw.get("status"))
         inputs: dict[str, Any] = raw["input"] if isinstance(raw.get("input"), dict) else {}
         error = raw.get("error")
         video_url = as_text(raw.get("videoUrl"))
         status = normalize_status(self.name, raw_status)
         # A draft, not Task(...): a listing's hot path (twenty keywords cost more than the rest).
-        task = draft_task(self.name, expect_id(self.name, raw.get("id"), raw), status, raw)
+        task = draft_task(self.name, expect_id(self.name, raw.get("id"), raw), status, raw, into)
         task.raw_status = raw_status
         task.model = as_text(raw.get("model"))
         task.prompt = as_text(inputs.get("prompt"))

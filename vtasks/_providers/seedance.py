@@ -211,9 +211,7 @@ class _SeedanceAdapter(Adapter):
         """Normalize ``{total, items}``."""
         page = expect_object(self.name, "task list", payload)
         items = expect_items(self.name, "items", page.get("items"), payload)
-        return Page(
-            tasks=tuple(self._task(item) for item in items), total=as_int(page.get("total"))
-        )
+        return Page(tasks=self.deferred(items, self._task), total=as_int(page.get("total")))
 
     def page_totals(self, payload: Any) -> PageTotals | None:
         """``total`` and the length of ``items``, without normalizing them."""
@@ -221,7 +219,7 @@ class _SeedanceAdapter(Adapter):
             return None
         return PageTotals(len(items), total=as_int(payload.get("total")))
 
-    def _task(self, raw: dict[str, Any]) -> Task:
+    def _task(self, raw: dict[str, Any], into: Task | None = None) -> Task:
         # The hot path of every listing: one ``get`` a field, and the helpers' own fast paths
         # (``as_text`` of a str, ``from_unix_seconds`` of an int) for what Ark sends.
         get = raw.get
@@ -262,7 +260,7 @@ class _SeedanceAdapter(Adapter):
         if type(model) is not str or not model:
             model = as_text(model)
         # A draft, not Task(...): twenty keywords cost more than the rest of this function.
-        task = draft_task(name, task_id, status, raw)
+        task = draft_task(name, task_id, status, raw, into)
         task.raw_status = raw_status
         task.model = model
         task.prompt = as_text(get("revised_prompt"))
