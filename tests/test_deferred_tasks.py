@@ -9,8 +9,11 @@ once, and when the normalizer crashes.
 from __future__ import annotations
 
 import copy
+import gc
 import json
+import os
 import pickle
+import signal
 import sys
 import threading
 from collections.abc import Iterator
@@ -25,6 +28,7 @@ import vtasks
 from vtasks import ResponseError, Task
 from vtasks._models import _FIELD_NAMES, TaskStatus, deferred_tasks, draft_task, is_deferred, seal
 from vtasks._providers import get_adapter
+from vtasks._providers._base import expect_id
 from vtasks.testing import FakeProviders
 
 LISTING = ("ark", "volc", "vidu", "aitoearn")
@@ -165,8 +169,8 @@ def _crashing(raw: Any, into: Task | None = None) -> Task:
 
 
 def test_a_crashing_normalizer_raises_response_error_on_every_read_and_stays_deferred() -> None:
-    make = deferred_tasks("crashy", _crashing)
-    task = make("t-1", {"crash": True})
+    make = deferred_tasks("crashy", _crashing, expect_id)
+    (task, fine) = make([{"id": "t-1", "crash": True}, {"id": "t-2"}])
     assert task.id == "t-1"
     assert task.provider == "crashy"
     for _ in range(2):
@@ -175,7 +179,6 @@ def test_a_crashing_normalizer_raises_response_error_on_every_read_and_stays_def
         assert info.value.provider == "crashy"
         assert isinstance(info.value.__cause__, TypeError)
         assert is_deferred(task)
-    fine = make("t-2", {})
     assert fine.status is TaskStatus.RUNNING
     assert type(fine) is Task
 
@@ -185,7 +188,7 @@ def test_an_interrupt_during_a_fill_leaves_the_task_deferred() -> None:
         draft_task("x", "x", TaskStatus.RUNNING, raw, into)  # half-way through the fill
         raise KeyboardInterrupt
 
-    task = deferred_tasks("x", interrupted)("t", {})
+    (task,) = deferred_tasks("x", interrupted, expect_id)([{"id": "t"}])
     with pytest.raises(KeyboardInterrupt):
         task.model  # noqa: B018
     assert is_deferred(task)  # not half a Task: the next read tries again
@@ -241,3 +244,98 @@ def test_deferred_and_eager_agree_on_any_task_object(
         assert fields(task) == fields(expected)
         assert task == expected
         assert hash(task) == hash(expected)
+
+
+def test_a_read_in_the_middle_of_a_fill_from_the_filling_thread_sees_the_whole_task(
+    fake: FakeProviders,
+) -> None:
+    # Code the filling thread runs half-way through a fill (a signal handler, a finalizer, a
+    # trace hook: here a trace hook, on every line of the draft) must not see defaults.
+    tasks = [t for t in listed(fake, "ark") if t.raw.get("status") == "succeeded"][:3]
+    expected = [eager(t) for t in tasks]
+    seen: list[tuple[Any, ...]] = []
+    current: list[Task] = []
+
+    def tracer(frame: Any, event: str, arg: Any) -> Any:
+        if frame.f_code.co_name in ("draft", "_task") and current:
+            task = current[0]
+            current.clear()  # once a fill, and not from inside this read's own twin
+            seen.append((task.status, task.video_url, task.created_at, hash(task)))
+        return tracer
+
+    for task in tasks:
+        current.append(task)
+        sys.settrace(tracer)
+        try:
+            task.model  # noqa: B018 - the read that fills it
+        finally:
+            sys.settrace(None)
+    assert len(seen) == 3
+    for (status, url, created, hashed), task, twin in zip(seen, tasks, expected, strict=True):
+        assert (status, url, created) == (twin.status, twin.video_url, twin.created_at)
+        assert hashed == hash(twin)
+        assert hash(task) == hash(twin)  # a hash taken mid-fill is cached: it must be right
+        assert task == twin
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="fork is POSIX")
+def test_a_child_forked_while_another_thread_fills_reads_its_tasks(fake: FakeProviders) -> None:
+    half_way, go_on = threading.Event(), threading.Event()
+
+    def slow(raw: Any, into: Task | None = None) -> Task:
+        task = draft_task("slow", "x", TaskStatus.RUNNING, raw, into)
+        if threading.current_thread().name == "filler":  # not the child's own fill
+            half_way.set()
+            go_on.wait(10)
+        task.model = "m"
+        return seal(task)
+
+    make = deferred_tasks("slow", slow, expect_id)
+    blocked, other = make([{"id": "a"}, {"id": "b"}])
+    filler = threading.Thread(target=lambda: blocked.model, name="filler")
+    filler.start()
+    assert half_way.wait(10)
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: the filling thread does not exist here
+        try:
+            signal.alarm(5)  # a hang would end the child without an answer
+            answer = f"{other.model},{blocked.model},{type(blocked).__name__}"
+            os.write(write_end, answer.encode())
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    go_on.set()
+    filler.join(10)
+    _, status = os.waitpid(pid, 0)
+    answer = os.read(read_end, 1000).decode()
+    os.close(read_end)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert answer == "m,m,Task"
+    assert blocked.model == "m"
+
+
+def test_the_id_stays_the_one_the_task_was_listed_by(fake: FakeProviders) -> None:
+    task = listed(fake, "ark")[0]
+    listed_id = task.id
+    task.raw["id"] = "another-id"  # type: ignore[index]  # a careless caller
+    assert task.status is not None
+    assert task.id == listed_id
+
+
+def test_adapter_objects_take_their_deferred_classes_with_them() -> None:
+    from vtasks._models import _DeferredTask
+    from vtasks._providers.seedance import ArkAdapter
+
+    raw = {"id": "cgt-1", "status": "running"}
+    gc.collect()
+    before = len(_DeferredTask.__subclasses__())
+    for _ in range(50):
+        ArkAdapter().parse_page({"items": [raw], "total": 1})
+    gc.collect()
+    assert len(_DeferredTask.__subclasses__()) <= before + 1
+
+
+def test_repr_of_a_task_that_cannot_be_read_says_so() -> None:
+    (task,) = deferred_tasks("crashy", _crashing, expect_id)([{"id": "t-1", "crash": True}])
+    assert repr(task) == "Task(provider='crashy', id='t-1', <unreadable: ResponseError>)"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import tracemalloc
 
+import pytest
+
 from vtasks._flows.seen import SeenIds
 
 
@@ -48,3 +50,38 @@ def test_past_the_exact_ids_each_id_costs_about_8_bytes() -> None:
     tracemalloc.stop()
     assert len(seen) == 50_000
     assert size < 50_000 * 8 * 2 + 1024 * 120  # a plain set would hold 50,000 x ~100 bytes
+
+
+def test_add_all_takes_a_page_of_new_distinct_ids_in_one_go() -> None:
+    seen = SeenIds(exact=10)
+    assert seen.add_all(["a", "b", "c"])
+    assert len(seen) == 3
+    assert "b" in seen
+    assert not seen.add("b")
+
+
+@pytest.mark.parametrize(
+    ("before", "page"),
+    [
+        (["a"], ["a", "b"]),  # one seen before
+        ([], ["a", "b", "a"]),  # one twice on the page
+        (["a", "b", "c", "d", "e"], ["f", "g", "h", "i", "j"]),  # the exact set would fill
+    ],
+)
+def test_add_all_changes_nothing_when_it_cannot_take_the_page(
+    before: list[str], page: list[str]
+) -> None:
+    seen = SeenIds(exact=10)
+    for task_id in before:
+        seen.add(task_id)
+    assert not seen.add_all(page)
+    assert len(seen) == len(before)
+    assert not any(task_id in seen for task_id in page if task_id not in before)
+
+
+def test_add_all_leaves_hashed_ids_to_add() -> None:
+    seen = SeenIds(exact=2)
+    seen.add("a")
+    seen.add("b")  # folded into hashes
+    assert not seen.add_all(["c"])
+    assert seen.add("c")

@@ -41,9 +41,24 @@ _DIGITS = bytes(0x30 if 0x30 <= i <= 0x39 else 0x2D if i == 0x2D else 0x20 for i
 _LONG, _LONG_NEGATIVE = b"0" * 20, b"-" + b"0" * 19
 
 
+# Bodies are scanned a slice at a time: translating a whole large body allocates a copy past
+# malloc's mmap threshold, whose fresh pages cost more than the scan (twice the time on a 400 KB
+# page). Consecutive slices overlap by the longest run looked for, so no run falls between two.
+_SLICE = 65536
+_OVERLAP = len(_LONG)
+
+
+def _long_integer(content: bytes) -> bool:
+    """Whether ``content`` has a digit run orjson would read as a float (see the module doc)."""
+    for start in range(0, len(content), _SLICE):
+        digits = content[start : start + _SLICE + _OVERLAP].translate(_DIGITS)
+        if _LONG in digits or _LONG_NEGATIVE in digits:
+            return True
+    return False
+
+
 def _fast(content: bytes) -> Any:
-    digits = content.translate(_DIGITS)
-    if _LONG in digits or _LONG_NEGATIVE in digits:
+    if _long_integer(content):
         return json.loads(content)
     try:
         return _orjson.loads(content)

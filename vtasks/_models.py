@@ -10,7 +10,9 @@ up to hundreds of tasks). Parsing belongs to :mod:`vtasks._time` and
 from __future__ import annotations
 
 import enum
+import os
 import threading
+import time
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -390,7 +392,10 @@ def _draft_functions(cls: type[Any], open_twin: type[Any], filling: type[Any]) -
             body.append(f"    self.{name} = _default_{name}")
         if field.converter is not None:
             namespace[f"_convert_{name}"] = field.converter
-            converts.append(f"    self.{name} = _convert_{name}(self.{name})")
+            # The slot read through its descriptor: a task being filled sends every attribute
+            # read through its hook (see _FillingTask), which is for everyone but the filler.
+            namespace[f"_get_{name}"] = cls.__dict__[name].__get__
+            converts.append(f"    self.{name} = _convert_{name}(_get_{name}(self))")
     hash_slot = next((slot for slot in cls.__slots__ if slot.endswith("cached_hash")), None)
     if hash_slot is not None:
         body.append(f"    self.{hash_slot} = None")
@@ -481,59 +486,112 @@ if TYPE_CHECKING:
 # instance of a per-adapter subclass of Task that adds no slots and has only ``provider``, ``id``
 # and ``raw`` set. The first read of any other field (a property of the subclass, shadowing the
 # slot) runs the adapter's own normalization of ``raw`` *into* the instance (``draft_task(...,
-# into=task)``), which ends as :class:`Task` itself: from then on it is exactly the task the
-# adapter would have built, for about a microsecond more. Equality, hashing, ``repr``, pickling,
-# copying and ``attrs.evolve`` read the fields, or fill the task first: none can tell.
+# into=task)``), which ends as :class:`Task` itself: from then on it is the task the adapter would
+# have built, for about a microsecond more. Equality, hashing, ``repr``, pickling, copying and
+# ``attrs.evolve`` read the fields, or fill the task first. What still tells one apart before its
+# fill: ``type(task)``, its class's ``__slots__``, and that its fields are read from ``raw`` as
+# ``raw`` is then (the payload is the caller's to read, not to change).
 
 #: The fields a deferred task fills on first read: every one but those it is made with.
 _DEFERRED_FIELDS = frozenset(_FIELD_NAMES) - {"provider", "id"}
 
-# One lock for every fill: a task is filled once, and a thread reading it meanwhile waits for the
-# fill instead of seeing a field's default before the adapter stored the value. Reentrant, as
-# the filling thread reads the task too (seal runs the converters). Fills do no I/O.
-_FILL_LOCK = threading.RLock()
-
-# Every adapter's deferred class, to tell a deferred task from a filled one.
-_DEFERRED_CLASSES: set[type[Any]] = set()
+# The tasks being filled now, by id(): (task, its deferred class, the filling thread's ident).
+# A fill claims its task here first, with one ``dict.setdefault`` (atomic under the GIL, and a
+# tenth of a lock's cost): a task is filled once, and another thread reading it meanwhile waits
+# for the fill instead of seeing a field's default before the adapter stored its value. Code the
+# filling thread runs in the middle of a fill (a signal handler, a finalizer, a trace hook) may
+# read the task too, and is answered from a twin (see _whole). A child process forked in the
+# middle of a fill puts the task back (see _after_fork). Fills do no I/O.
+_FILLING: dict[int, tuple[Any, type[Any], int]] = {}
 
 # What a bug-free normalizer can still hit on off-spec data (as _driving._DATA_ERRORS).
 _DATA_ERRORS = (KeyError, TypeError, ValueError, AttributeError, IndexError)
 
-
-def _fill(task: Any) -> None:
-    """Normalize a deferred task's ``raw`` into it, once, which makes it a :class:`Task`."""
-    with _FILL_LOCK:
-        cls = type(task)
-        if cls not in _DEFERRED_CLASSES:  # another thread filled it while this one waited
-            return
-        try:
-            cls._vtasks_normalize(object.__getattribute__(task, "raw"), task)
-        except BaseException as exc:
-            # Back to deferred: the properties shadow whatever the slots were given so far, and
-            # the next read tries again (and fails again, the same way).
-            _set_class(task, cls)
-            if not isinstance(exc, _DATA_ERRORS):
-                raise
-            from ._exceptions import ResponseError
-
-            # The body was scrubbed of the key before it was decoded (exchange.decode).
-            raise ResponseError(
-                f"could not read the provider's task ({type(exc).__name__}: {exc})",
-                provider=object.__getattribute__(task, "provider"),
-            ) from exc
-
-
 _set_class = object.__dict__["__class__"].__set__
+_set_id = Task.__dict__["id"].__set__
+_get_raw = Task.__dict__["raw"].__get__
+_get_ident = threading.get_ident
+
+
+def _whole(task: Any) -> Any:
+    """``task`` filled (filling it first if deferred), or a twin if it is being filled right now.
+
+    The twin is for a read in the middle of the task's own fill, from the filling thread:
+    waiting would never end, and the slots are half set, so the answer is a task normalized
+    apart from the same ``raw``. Another thread's read waits until the fill is over.
+    """
+    cls = type(task)
+    if cls is Task:
+        return task
+    key = id(task)
+    while True:
+        if cls is not _FillingTask and issubclass(cls, _DeferredTask):
+            claim = (task, cls, _get_ident())
+            if _FILLING.setdefault(key, claim) is claim:
+                _fill(task, cls, key)
+                return task
+        held = _FILLING.get(key)
+        if held is not None and held[0] is task and held[2] == _get_ident():
+            return held[1]._vtasks_normalize(_get_raw(task), None)
+        # Another thread is filling it (or has just finished): let it run.
+        time.sleep(0)
+        cls = type(task)
+        if cls is Task:
+            return task
+
+
+def _fill(task: Any, cls: Any, key: int) -> None:
+    """Normalize a deferred task's ``raw`` into it, which makes it a :class:`Task`.
+
+    The task is claimed in ``_FILLING`` under ``key``; the claim ends here.
+    """
+    listed_id = task.id
+    try:
+        cls._vtasks_normalize(task.raw, task)
+    except BaseException as exc:
+        # Back to deferred: the properties shadow whatever the slots were given so far, and the
+        # next read tries again.
+        _set_class(task, cls)
+        if not isinstance(exc, _DATA_ERRORS):
+            raise
+        from ._exceptions import ResponseError
+
+        # The body was scrubbed of the key before it was decoded (exchange.decode).
+        raise ResponseError(
+            f"could not read the provider's task ({type(exc).__name__}: {exc})",
+            provider=task.provider,
+        ) from exc
+    finally:
+        del _FILLING[key]
+    if task.id != listed_id:  # the id is the one it was listed (and told apart) by
+        _set_id(task, listed_id)
 
 
 def _filling_getattribute(self: Any, name: str) -> Any:
-    # A task being filled: wait for the fill (the filling thread itself passes straight in).
-    with _FILL_LOCK:
+    # Every attribute read of a task being filled: a field waits for the fill (or, from the
+    # filling thread itself, comes from a twin; see _whole). The adapter only stores into the
+    # task, and seal reads through the slot's descriptor, so neither comes here.
+    if name not in _DEFERRED_FIELDS:
         return object.__getattribute__(self, name)
+    return object.__getattribute__(_whole(self), name)
 
 
-# The class a task is in while it is filled: stores are plain (as in the open twin), and a read
-# from another thread waits for the fill to end.
+def _after_fork() -> None:
+    """In a child forked while a thread of the parent was filling: the tasks back to deferred.
+
+    The filling thread does not exist in the child, and its half-filled task would never be
+    finished: put back, it is filled on its next read.
+    """
+    for task, cls, _ in list(_FILLING.values()):
+        _set_class(task, cls)
+    _FILLING.clear()
+
+
+os.register_at_fork(after_in_child=_after_fork)
+
+
+# The class a task is in while it is filled: stores are plain (as in the open twin), and every
+# read goes through _filling_getattribute.
 _FillingTask = type(
     "_FillingTask",
     (Task,),
@@ -557,36 +615,38 @@ if not TYPE_CHECKING:
 
 
 def _deferred_eq(self: Any, other: object) -> Any:
-    _fill(self)
-    if type(other) in _DEFERRED_CLASSES:
-        _fill(other)
-    return Task.__eq__(self, other)
+    return Task.__eq__(_whole(self), _whole(other) if isinstance(other, _DeferredTask) else other)
 
 
 def _deferred_ne(self: Any, other: object) -> Any:
-    _fill(self)
-    if type(other) in _DEFERRED_CLASSES:
-        _fill(other)
-    return Task.__ne__(self, other)
+    return Task.__ne__(_whole(self), _whole(other) if isinstance(other, _DeferredTask) else other)
+
+
+def _deferred_repr(self: Any) -> str:
+    # A repr never raises: a task whose object the adapter cannot read says so.
+    try:
+        whole = _whole(self)
+    except Exception as exc:  # shown, not raised
+        provider = object.__getattribute__(self, "provider")
+        task_id = object.__getattribute__(self, "id")
+        return f"Task(provider={provider!r}, id={task_id!r}, <unreadable: {type(exc).__name__}>)"
+    return Task.__repr__(whole)
 
 
 def _deferred_reduce_ex(self: Any, protocol: Any) -> Any:
     # Pickled and copied as the Task it becomes: the deferred class is not importable by name.
-    _fill(self)
-    return self.__reduce_ex__(protocol)
+    return _whole(self).__reduce_ex__(protocol)
 
 
 def _deferred_reduce(self: Any) -> Any:
-    _fill(self)
-    return self.__reduce__()
+    return _whole(self).__reduce__()
 
 
 def _field_reader(name: str) -> property:
     """The deferred class's ``name``: fill the task, then read the slot it now has."""
 
     def read(self: Any) -> Any:
-        _fill(self)
-        return getattr(self, name)
+        return getattr(_whole(self), name)
 
     read.__name__ = name
     return property(read, doc=f"Task.{name}, normalized on first read.")
@@ -603,6 +663,7 @@ _DeferredTask = type(
         **{name: _field_reader(name) for name in _FIELD_NAMES if name in _DEFERRED_FIELDS},
         "__eq__": _deferred_eq,
         "__ne__": _deferred_ne,
+        "__repr__": _deferred_repr,
         "__hash__": Task.__hash__,  # defining __eq__ would otherwise unset it
         "__reduce_ex__": _deferred_reduce_ex,
         "__reduce__": _deferred_reduce,
@@ -612,16 +673,20 @@ _DeferredTask = type(
 
 
 def deferred_tasks(
-    provider: str, normalize: Callable[[Any, Task | None], Task]
-) -> Callable[[str, Mapping[str, Any]], Task]:
-    """A maker of deferred tasks for one adapter: ``make(task_id, raw)``.
+    provider: str,
+    normalize: Callable[[Any, Task | None], Task],
+    check_id: Callable[[str, object, Any], str],
+) -> Callable[[list[Any]], tuple[Task, ...]]:
+    """A maker of one adapter's deferred tasks: ``make(items)``, a page's task objects.
 
     ``normalize(raw, into)`` is the adapter's own normalization of one task object, drafting
     into ``into`` (``draft_task(..., into)``); it runs when a field other than ``provider``,
-    ``id`` or ``raw`` is first read. The caller has already read and checked the id (a listing
-    needs it at once, to hand each task out once), so an answer without one is refused while it
-    is listed, as for an eager task. A normalizer that crashes on off-spec data raises
-    :class:`~vtasks.ResponseError` from the attribute read.
+    ``id`` or ``raw`` is first read. Each object's ``"id"`` is read now (a listing needs it at
+    once, to hand each task out once): anything but a non-empty string goes through
+    ``check_id(provider, value, raw)``, which returns the id or raises, so a task without one is
+    refused while it is listed, as an eager task is. An item that is not an object is normalized
+    at once (and fails there as it always has). A normalizer that crashes on off-spec data
+    raises :class:`~vtasks.ResponseError` from the attribute read.
     """
     deferred = type(
         "_DeferredTask",
@@ -633,28 +698,40 @@ def deferred_tasks(
             "__qualname__": f"Task[deferred {provider}]",
         },
     )
-    _DEFERRED_CLASSES.add(deferred)
     namespace: dict[str, Any] = {
         "_new": object.__new__,
         "_Open": _OpenTask,
         "_Deferred": deferred,
         "_provider": provider,
+        "_normalize": normalize,
+        "_check_id": check_id,
     }
     hash_slot = next((slot for slot in Task.__slots__ if slot.endswith("cached_hash")), None)
-    clear_hash = f"    self.{hash_slot} = None\n" if hash_slot is not None else ""
+    clear_hash = f"        self.{hash_slot} = None\n" if hash_slot is not None else ""
+    # One loop with the task's making inline: a call a task would cost a fifth of the page.
     source = (
-        "def make(task_id, raw, /):\n"
-        "    self = _new(_Open)\n"
-        "    self.provider = _provider\n"
-        "    self.id = task_id\n"
-        "    self.raw = raw\n" + clear_hash + "    self.__class__ = _Deferred\n"
-        "    return self\n"
+        "def make(items, /):\n"
+        "    out = []\n"
+        "    append = out.append\n"
+        "    for raw in items:\n"
+        "        if type(raw) is not dict:\n"
+        "            append(_normalize(raw, None))\n"
+        "            continue\n"
+        "        task_id = raw.get('id')\n"
+        "        if type(task_id) is not str or not task_id:\n"
+        "            task_id = _check_id(_provider, task_id, raw)\n"
+        "        self = _new(_Open)\n"
+        "        self.provider = _provider\n"
+        "        self.id = task_id\n"
+        "        self.raw = raw\n" + clear_hash + "        self.__class__ = _Deferred\n"
+        "        append(self)\n"
+        "    return tuple(out)\n"
     )
     exec(compile(source, f"<vtasks deferred {provider} tasks>", "exec"), namespace)  # noqa: S102 - fixed source, no outside text
-    make: Callable[[str, Mapping[str, Any]], Task] = namespace["make"]
+    make: Callable[[list[Any]], tuple[Task, ...]] = namespace["make"]
     return make
 
 
 def is_deferred(task: Task) -> bool:
     """Whether ``task`` is a listed task whose fields are not normalized yet (for tests)."""
-    return type(task) in _DEFERRED_CLASSES
+    return isinstance(task, _DeferredTask)

@@ -181,8 +181,20 @@ class Tally:
 
     def accept(self, page: Page) -> tuple[Task, ...]:
         """The page's tasks to emit: new, matching, within ``limit``."""
-        # Once a task on every page: the attributes in locals, and no filter call without filters.
         limit = self.query.limit
+        tasks = page.tasks
+        if (
+            self.matches_all
+            and self.ids_left is None
+            and (limit is None or self.emitted + len(tasks) <= limit)
+            and self.seen.add_all([task.id for task in tasks])
+        ):
+            # The common page: no filter, no limit reached, every task new. Read only the ids
+            # (a deferred task stays deferred), and hand the page's own tuple out.
+            self.fresh = len(tasks)
+            self.emitted += len(tasks)
+            return tasks
+        # Once a task on every page: the attributes in locals, and no filter call without filters.
         add = self.seen.add
         ids_left = self.ids_left
         matches = None if self.matches_all else self.query.matches

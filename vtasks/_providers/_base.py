@@ -282,9 +282,13 @@ def expect_object(provider: str, what: str, payload: object) -> dict[str, Any]:
     return payload
 
 
+_DICT_ONLY = frozenset({dict})
+
+
 def expect_items(provider: str, what: str, value: object, payload: object) -> list[dict[str, Any]]:
     """A page's list of task objects, else a :class:`ResponseError` keeping the whole answer."""
-    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+    # The item check in C (a set of the items' types): a page holds up to 1,000 of them.
+    if type(value) is not list or not set(map(type, value)) <= _DICT_ONLY:
         raise ResponseError(
             f"{what} is not a list of task objects", provider=provider, body=json_excerpt(payload)
         )
@@ -348,8 +352,6 @@ class Adapter:
     poll_by_listing: ClassVar[bool]
     not_found_codes: ClassVar[Mapping[str, frozenset[str]]]
     _first_page: ClassVar[int]
-    # One deferred-task maker per normalizer, built on the first page (see :meth:`deferred`).
-    _deferred_makers: dict[Any, Callable[[str, Mapping[str, Any]], Task]]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -357,7 +359,6 @@ class Adapter:
         if facts is None:
             return  # a shared base (Seedance's): its concrete subclasses bring the facts
         cls.name = facts.name
-        cls._deferred_makers = {}
         cls.auth = facts.auth
         cls.supports_list = facts.supports_list
         cls.supports_create = facts.supports_create
@@ -404,25 +405,18 @@ class Adapter:
     ) -> tuple[Task, ...]:
         """A page's task objects as deferred tasks (see :func:`vtasks._models.deferred_tasks`).
 
-        Each task's ``id`` is read and checked now (an item without one is refused now, as
-        ``normalize`` would refuse it); ``normalize(item, into)``, the adapter's normalization,
-        runs into the task when another of its fields is first read. An item that is not an object is
-        normalized at once, so that it fails here as it always has.
+        Each task's ``id`` is read and checked now (:func:`expect_id`: an item without one is
+        refused now, as ``normalize`` would refuse it); ``normalize(item, into)``, the adapter's
+        normalization, runs into the task when another of its fields is first read.
         """
-        make = self._deferred_makers.get(normalize)
+        # One maker (and deferred class) per adapter object and normalizer: they go with it.
+        makers: dict[Any, Callable[[list[Any]], tuple[Task, ...]]] = self.__dict__.setdefault(
+            "_deferred_makers", {}
+        )
+        make = makers.get(normalize)
         if make is None:
-            make = self._deferred_makers.setdefault(normalize, deferred_tasks(self.name, normalize))
-        name = self.name
-        out = []
-        for item in items:
-            if type(item) is not dict:
-                out.append(normalize(item, None))
-                continue
-            task_id = item.get("id")
-            if type(task_id) is not str or not task_id:
-                task_id = expect_id(name, task_id, item)
-            out.append(make(task_id, item))
-        return tuple(out)
+            make = makers.setdefault(normalize, deferred_tasks(self.name, normalize, expect_id))
+        return make(items)
 
     def page_totals(self, payload: Any) -> PageTotals | None:
         """The totals of a list answer, read without normalizing its tasks; ``None`` if unsure.
