@@ -44,6 +44,15 @@ BODIES: dict[str, bytes] = {
     "invalid utf-8": HEAD + b'"x": "\xff\xfe\xc3"}',
     "trailing garbage": HEAD + b'"x": 1} trailing',
     "empty object keys": HEAD + b'"": {"": []}}',
+    # Larger bodies are scanned 64 KiB at a time: a long integer across two slices is still found.
+    "integer past 64 bits across a slice": HEAD
+    + b'"pad": "'
+    + b"x" * (65536 - len(HEAD) - 20)
+    + b'", "x": 123456789012345678901234567890}',
+    "integer past 64 bits late in a large body": HEAD
+    + b'"pad": "'
+    + b"x" * 300_000
+    + b'", "x": -123456789012345678901234567890}',
 }
 
 

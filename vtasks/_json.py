@@ -50,6 +50,9 @@ _OVERLAP = len(_LONG)
 
 def _long_integer(content: bytes) -> bool:
     """Whether ``content`` has a digit run orjson would read as a float (see the module doc)."""
+    if len(content) <= _SLICE:  # a single task's answer: one translate, no slicing
+        digits = content.translate(_DIGITS)
+        return _LONG in digits or _LONG_NEGATIVE in digits
     for start in range(0, len(content), _SLICE):
         digits = content[start : start + _SLICE + _OVERLAP].translate(_DIGITS)
         if _LONG in digits or _LONG_NEGATIVE in digits:
