@@ -45,9 +45,10 @@ BODIES: dict[str, bytes] = {
     "trailing garbage": HEAD + b'"x": 1} trailing',
     "empty object keys": HEAD + b'"": {"": []}}',
     # Larger bodies are scanned 64 KiB at a time: a long integer across two slices is still found.
+    # (30 digits, 15 on each side of the boundary: neither slice alone holds a run of 20).
     "integer past 64 bits across a slice": HEAD
     + b'"pad": "'
-    + b"x" * (65536 - len(HEAD) - 20)
+    + b"x" * (65536 - 15 - len(HEAD) - len(b'"pad": "') - len(b'", "x": '))
     + b'", "x": 123456789012345678901234567890}',
     "integer past 64 bits late in a large body": HEAD
     + b'"pad": "'
