@@ -141,8 +141,16 @@ def bench_get(sim: RemoteSimulator, calls: int) -> None:
 
 
 def bench_ark_vs_sdk(sim: RemoteSimulator, calls: int) -> None:
-    print("2. ark: get and 100-task page vs raw httpx and the official SDK", flush=True)
+    """Row 2: a 100-task page against raw httpx (both decoders), and the official Ark SDK.
+
+    Listed tasks are deferred (normalized on first read), so the page is also shown with every
+    task's status read: what a caller that looks at each task pays. get_task's targets are row
+    1's; here the SDK's get is set beside raw httpx and vtasks, as a peer.
+    """
+    print("2. ark: 100-task page vs raw httpx; get and page vs the official SDK", flush=True)
     from volcenginesdkarkruntime import Ark
+
+    from vtasks import _json
 
     provider = "ark"
     sim.call("clear_tasks", provider)
@@ -155,72 +163,97 @@ def bench_ark_vs_sdk(sim: RemoteSimulator, calls: int) -> None:
     get_url = sim.base_url + GET_PATH[provider].format(id=task_id)
     page_url = sim.base_url + LIST_PATH[provider].format(page=2, size=100)
     sdk = Ark(base_url=f"{sim.base_url}/api/v3", api_key=key)
-    calls = max(calls // 3, 300)  # ten rounds in all (two decoders): within about a minute
-    pages = max(calls // 10, 50)
-    from vtasks import _json
-
-    # Issue 15's targets, against raw httpx + stdlib json (httpx's .json()) in both modes: with
-    # stdlib json a page at most 1.25x and get_task at most 1.10x; with orjson (vtasks[speed]) a
-    # page below raw + stdlib json, and get_task at most 1.05x.
-    targets = {
-        ("get", "json"): 1.10,
-        ("get", "orjson"): 1.05,
-        ("100-task page", "json"): 1.25,
-        ("100-task page", "orjson"): 1.00,
-    }
+    gets = max(calls // 10, 200)
+    pages = max(calls // 30, 60)
     before = _json.backend()
+    # Issue 15's page targets, against raw httpx + stdlib json (httpx's .json()) in both modes:
+    # at most 1.25x with stdlib json, below 1x with orjson (vtasks[speed]).
+    page_targets = {"json": 1.25, "orjson": 1.00}
     with (
         httpx.Client() as raw,
         vtasks.Client(provider, api_key=key, base_url=sim.base_url) as client,
     ):
-        measures = {
-            "get": (
-                lambda: [raw.get(get_url, headers=hdrs).json() for _ in range(calls)],
-                lambda: [client.get_task(task_id) for _ in range(calls)],
-                lambda: [sdk.content_generation.tasks.get(task_id=task_id) for _ in range(calls)],
-                calls,
-            ),
-            "100-task page": (
-                lambda: [raw.get(page_url, headers=hdrs).json() for _ in range(pages)],
-                lambda: [
-                    list(client.list_tasks(page_size=100, limit=100)) and None for _ in range(pages)
-                ],
-                lambda: [
-                    sdk.content_generation.tasks.list(page_num=1, page_size=100)
-                    for _ in range(pages)
-                ],
-                pages,
-            ),
-        }
+
+        def raw_pages() -> None:
+            for _ in range(pages):
+                raw.get(page_url, headers=hdrs).json()
+
+        def our_pages(mode: str, read: bool) -> Callable[[], None]:
+            def run() -> None:
+                _json.use(mode)
+                for _ in range(pages):
+                    tasks = list(client.list_tasks(page_size=100, limit=100))
+                    if read:
+                        for task in tasks:
+                            task.status  # noqa: B018 - the read that normalizes it
+
+            return run
+
+        def sdk_pages() -> None:
+            for _ in range(pages):
+                sdk.content_generation.tasks.list(page_num=2, page_size=100)
+
         try:
-            for name, (raw_fn, ours_fn, sdk_fn, n) in measures.items():
-                for mode in ("json", "orjson"):
-                    _json.use(mode)
-                    # The SDK (pydantic) does not use vtasks' decoder: measured once, with json.
-                    fns = (raw_fn, ours_fn, sdk_fn) if mode == "json" else (raw_fn, ours_fn)
-                    for fn in fns:
-                        fn()
-                    rounds = cpu_rounds(*fns)
-                    base = statistics.median(rounds[0])
-                    ours = Spread.of([o / b for o, b in zip(rounds[1], rounds[0], strict=True)])
-                    sdk_part = (
-                        f", SDK {statistics.median(rounds[2]) / base:.2f}× raw "
-                        f"({statistics.median(rounds[2]) / n * 1e6:.0f} µs)"
-                        if mode == "json"
-                        else ""
-                    )
-                    target = targets[name, mode]
-                    row(
-                        "2",
-                        f"ark {name} ({n}×), {mode}",
-                        "raw httpx + stdlib json"
-                        + (" / official Ark SDK" if mode == "json" else ""),
-                        f"vtasks {ours.fmt('.2f', '×')} raw "
-                        f"({statistics.median(rounds[1]) / n * 1e6:.0f} vs {base / n * 1e6:.0f} µs)"
-                        + sdk_part,
-                        f"< {target:.2f}× raw" if target == 1.0 else f"≤ {target:.2f}× raw",
-                        ours.median < target if target == 1.0 else ours.median <= target,
-                    )
+            # One set of rounds for every page contender (one baseline); the SDK, ten times
+            # slower, takes one turn of a round in three, outside them.
+            modes = ("json", "orjson")
+            contenders = [raw_pages] + [our_pages(m, r) for m in modes for r in (False, True)]
+            for fn in (*contenders, sdk_pages):
+                fn()
+            base, *ours = cpu_rounds(*contenders, repeat=7)
+            sdk_rounds = cpu_rounds(sdk_pages, repeat=2)[0]
+            for index, mode in enumerate(modes):
+                plain, read = ours[2 * index], ours[2 * index + 1]
+                spread = ratio(plain, base)
+                read_spread = ratio(read, base)
+                per = 1e6 / pages
+                sdk_part = (
+                    f"; SDK {statistics.median(sdk_rounds) / statistics.median(base):.2f}× raw "
+                    f"({statistics.median(sdk_rounds) * per:.0f} µs)"
+                    if mode == "json"
+                    else ""
+                )
+                target = page_targets[mode]
+                row(
+                    "2",
+                    f"ark 100-task page ({pages}×, 7 rounds), {mode}",
+                    "raw httpx + stdlib json" + (" / official Ark SDK" if mode == "json" else ""),
+                    f"vtasks {spread.fmt('.2f', '×')} raw ({statistics.median(plain) * per:.0f} vs "
+                    f"{statistics.median(base) * per:.0f} µs); every task's status read "
+                    f"{read_spread.fmt('.2f', '×')} ({statistics.median(read) * per:.0f} µs)"
+                    + sdk_part,
+                    f"< {target:.2f}× raw" if target == 1.0 else f"≤ {target:.2f}× raw",
+                    spread.median < target if target == 1.0 else spread.median <= target,
+                )
+
+            def raw_gets() -> None:
+                for _ in range(gets):
+                    raw.get(get_url, headers=hdrs).json()
+
+            def our_gets() -> None:
+                _json.use("json")
+                for _ in range(gets):
+                    client.get_task(task_id)
+
+            def sdk_gets() -> None:
+                for _ in range(gets):
+                    sdk.content_generation.tasks.get(task_id=task_id)
+
+            for fn in (raw_gets, our_gets, sdk_gets):
+                fn()
+            base, ours_get, sdk_get = cpu_rounds(raw_gets, our_gets, sdk_gets, repeat=3)
+            per = 1e6 / gets
+            row(
+                "2",
+                f"ark get ({gets}×, 3 rounds), json",
+                "raw httpx + stdlib json / official Ark SDK",
+                f"SDK {ratio(sdk_get, base).fmt('.2f', '×')} raw "
+                f"({statistics.median(sdk_get) * per:.0f} µs); vtasks "
+                f"{ratio(ours_get, base).fmt('.2f', '×')} "
+                f"({statistics.median(ours_get) * per:.0f} vs {statistics.median(base) * per:.0f} µs)",
+                "report (a peer; row 1 judges get_task)",
+                None,
+            )
         finally:
             _json.use(before)
     sdk.close()
@@ -270,15 +303,20 @@ def bench_normalize(sim: RemoteSimulator) -> None:
     adapter = get_adapter(provider)
     adapter_page = adapter.parse_page
     validate = pydantic.TypeAdapter(Page).validate_python
+
+    def normalized() -> None:
+        # Every task read (listed tasks are normalized on first read): the whole work, as
+        # pydantic's validation does it.
+        for _ in range(rounds):
+            for task in adapter_page(page).tasks:
+                task.status  # noqa: B018
+
     rounds = 300
-    ours, theirs = cpu_interleaved(
-        lambda: [adapter_page(page) for _ in range(rounds)],
-        lambda: [validate(page) for _ in range(rounds)],
-    )
+    ours, theirs = cpu_interleaved(normalized, lambda: [validate(page) for _ in range(rounds)])
     tasks = rounds * 100
     row(
         "6",
-        "ark: page JSON → Task, 100-task pages",
+        "ark: page JSON → Task, 100-task pages, every task read",
         "pydantic v2 TypeAdapter, equivalent model",
         f"{tasks / ours:,.0f} tasks/s vs {tasks / theirs:,.0f} tasks/s = {theirs / ours:.2f}× pydantic's speed",
         "report",
