@@ -137,6 +137,28 @@ def test_numbered_listing_keeps_the_window_full_and_never_more() -> None:
     assert script.in_flight == 0  # every page asked for was read: the total said where to stop
 
 
+def test_a_long_listing_keeps_fewer_pages_ahead_after_the_first_ones() -> None:
+    """Answers of 256 KiB: the first 20 asked at once (5 MiB), then 5 at most (decoded weight)."""
+    answer = ark_pages(total=10 * 100, size=10)
+
+    def sized(request: Request) -> steps.Outcome:
+        outcome = answer(request)
+        assert isinstance(outcome, steps.Answer)
+        return steps.Answer(outcome.payload, 256 * 1024)
+
+    script = Script(sized)
+    ahead: list[int] = []
+    for step in script.walk(list_flow(ARK, ListQuery(page_size=10), concurrency=32)):
+        if isinstance(step, steps.Start):
+            ahead.append(script.in_flight)
+    assert len(script.emitted) == 1000
+    assert max(ahead) == 20  # the first pages: as many as fit in 5 MiB as received
+    # Once the first 20 are read down below 5, no more than 5 are ahead (5 MiB / (256 KiB x 3.5)).
+    assert ahead[:20] == list(range(1, 21))
+    assert ahead[20:]
+    assert max(ahead[20:]) == 5
+
+
 def test_the_first_pages_totals_ask_for_the_rest_before_its_tasks_are_handed_out() -> None:
     script = Script(ark_pages(total=10 * 5, size=10))
     kinds = [

@@ -46,7 +46,7 @@ __all__ = ["MAX_WARNINGS", "STRIDE", "Shape", "compile_shape", "forget", "observ
 
 logger = logging.getLogger("vtasks.drift")
 
-STRIDE = 32
+STRIDE = 64
 """One array item in this many is checked in full (besides the first)."""
 
 MAX_WARNINGS = 200

@@ -27,6 +27,7 @@ from .seen import SeenIds
 from .steps import Answer, Collect, Emit, Flow, Outcome, Start, fetch_all, fetch_one, unwrap
 
 __all__ = [
+    "DECODED_WEIGHT",
     "WINDOW_BYTES",
     "ListQuery",
     "NumberedPager",
@@ -37,10 +38,18 @@ __all__ = [
 
 logger = logging.getLogger("vtasks")
 
-#: A numbered listing's read-ahead budget: as many pages are in flight as their answers fit in
-#: this many bytes (decoded JSON; its parsed objects take a few times more), within the client's
-#: listing concurrency. 5 MiB holds 10,000 tasks of Ark's or AiToEarn's largest pages.
+#: A numbered listing's read-ahead budget: the first pages asked for at once, from the first
+#: answer's totals, are as many as their answers fit in this many bytes (as received), within the
+#: client's listing concurrency. 5 MiB holds 10,000 tasks of Ark's or AiToEarn's largest pages,
+#: so a listing of up to 10,000 takes two round trips.
 WINDOW_BYTES = 5 * 2**20
+
+#: What an answer's decoded objects weigh, per byte of it (3.6 measured on Ark's 500-task pages).
+#: Past the first pages, a listing keeps no more asked ahead than fit in the budget at this
+#: weight: answers arrive decoded, and a long listing whose reader is slower than the network
+#: would otherwise hold the whole window decoded, several times the budget, for as long as it
+#: runs (18 MiB for 5 MiB of answers).
+DECODED_WEIGHT = 3.5
 
 
 @attrs.frozen(kw_only=True)
@@ -325,10 +334,11 @@ def _token_pages(adapter: Adapter, filters: ServerFilters, tally: Tally, size: i
 class NumberedPager:
     """A numbered listing, with pages asked for ahead of the one being read, up to a byte budget.
 
-    When every page will be read (``window`` > 1), the pages in flight are as many answers as fit
-    in ``budget`` bytes (sized by the largest answer so far), at most ``window`` of them: a
-    listing of small pages goes wide, one of large pages stays within its memory however long
-    it is. Parsing is kept off the critical path: the first answer's totals are read before its
+    When every page will be read (``window`` > 1), the first pages asked ahead are as many
+    answers as fit in ``budget`` bytes (sized by the largest answer so far), at most ``window``
+    of them; later ones keep as many asked ahead as fit in it decoded (:data:`DECODED_WEIGHT`):
+    a listing of small pages goes wide, one within the budget takes two round trips, and a long
+    one stays within its memory however long it is. Parsing is kept off the critical path: the first answer's totals are read before its
     tasks are parsed, and the next pages asked for then; each later answer, as soon as it is
     taken, makes room for the next request before it is parsed and handed out. So the network,
     the vendor and the caller all work at once. Otherwise a page is asked for only once needed.
@@ -340,6 +350,8 @@ class NumberedPager:
             an answer not parsed yet.
         asked: The pages asked for and not read yet, oldest first.
         body: The largest answer so far, in bytes (what the window is sized by).
+        steady: Whether the first pages asked ahead have gone out (later ones are fewer: see
+            :data:`DECODED_WEIGHT`).
         cap: The last page the vendor serves at all (Ark: 500), past which asking is an error.
     """
 
@@ -367,6 +379,7 @@ class NumberedPager:
         self.page = Page(tasks=())
         self.plan: Page | PageTotals = self.page
         self.asked: deque[Start] = deque()
+        self.steady = False
 
     def request(self, number: int) -> Request:
         """The request for page ``number``."""
@@ -375,10 +388,14 @@ class NumberedPager:
         )
 
     def depth(self) -> int:
-        """How many pages to keep asked for ahead (0: none until needed)."""
+        """How many pages to keep asked for ahead (0: none until needed).
+
+        The first pages asked ahead fill the budget in bytes; later ones, in decoded weight.
+        """
         if self.window <= 1:
             return 0
-        return max(1, min(self.window, self.budget // max(self.body, 1)))
+        weight = max(self.body, 1) * (DECODED_WEIGHT if self.steady else 1)
+        return max(1, min(self.window, int(self.budget // weight)))
 
     def payload(self, outcome: Outcome) -> Any:
         """The payload of an answer (or raise its error), noting its size."""
@@ -430,9 +447,10 @@ class NumberedPager:
         while len(self.asked) < depth:
             request = self.following(len(self.asked) + taken)
             if request is None:
-                return
+                break
             self.asked.append(Start((request,)))
             yield self.asked[-1]
+        self.steady = self.steady or bool(self.asked)  # the first pages asked ahead went out
 
     def run(self) -> Flow[None]:
         """The listing: read a page, hand out its tasks, keep the window full, until it ends."""
