@@ -511,6 +511,7 @@ _set_class = object.__dict__["__class__"].__set__
 _set_id = Task.__dict__["id"].__set__
 _get_raw = Task.__dict__["raw"].__get__
 _get_ident = threading.get_ident
+_claim = _FILLING.setdefault
 
 
 def _whole(task: Any) -> Any:
@@ -520,15 +521,35 @@ def _whole(task: Any) -> Any:
     waiting would never end, and the slots are half set, so the answer is a task normalized
     apart from the same ``raw``. Another thread's read waits until the fill is over.
     """
-    cls = type(task)
+    cls: Any = type(task)
     if cls is Task:
         return task
     key = id(task)
     while True:
         if cls is not _FillingTask and issubclass(cls, _DeferredTask):
             claim = (task, cls, _get_ident())
-            if _FILLING.setdefault(key, claim) is claim:
-                _fill(task, cls, key)
+            if _claim(key, claim) is claim:
+                # The fill, inline (a call a task counts on a page read in full).
+                listed_id = task.id
+                try:
+                    cls._vtasks_normalize(task.raw, task)
+                except BaseException as exc:
+                    # Back to deferred: the properties shadow whatever the slots were given so
+                    # far, and the next read tries again.
+                    _set_class(task, cls)
+                    if not isinstance(exc, _DATA_ERRORS):
+                        raise
+                    from ._exceptions import ResponseError
+
+                    # The body was scrubbed of the key before it was decoded (exchange.decode).
+                    raise ResponseError(
+                        f"could not read the provider's task ({type(exc).__name__}: {exc})",
+                        provider=task.provider,
+                    ) from exc
+                finally:
+                    del _FILLING[key]
+                if task.id is not listed_id:  # the id it was listed (and told apart) by stays
+                    _set_id(task, listed_id)
                 return task
         held = _FILLING.get(key)
         if held is not None and held[0] is task and held[2] == _get_ident():
@@ -538,33 +559,6 @@ def _whole(task: Any) -> Any:
         cls = type(task)
         if cls is Task:
             return task
-
-
-def _fill(task: Any, cls: Any, key: int) -> None:
-    """Normalize a deferred task's ``raw`` into it, which makes it a :class:`Task`.
-
-    The task is claimed in ``_FILLING`` under ``key``; the claim ends here.
-    """
-    listed_id = task.id
-    try:
-        cls._vtasks_normalize(task.raw, task)
-    except BaseException as exc:
-        # Back to deferred: the properties shadow whatever the slots were given so far, and the
-        # next read tries again.
-        _set_class(task, cls)
-        if not isinstance(exc, _DATA_ERRORS):
-            raise
-        from ._exceptions import ResponseError
-
-        # The body was scrubbed of the key before it was decoded (exchange.decode).
-        raise ResponseError(
-            f"could not read the provider's task ({type(exc).__name__}: {exc})",
-            provider=task.provider,
-        ) from exc
-    finally:
-        del _FILLING[key]
-    if task.id != listed_id:  # the id is the one it was listed (and told apart) by
-        _set_id(task, listed_id)
 
 
 def _filling_getattribute(self: Any, name: str) -> Any:
@@ -644,12 +638,11 @@ def _deferred_reduce(self: Any) -> Any:
 
 def _field_reader(name: str) -> property:
     """The deferred class's ``name``: fill the task, then read the slot it now has."""
-
-    def read(self: Any) -> Any:
-        return getattr(_whole(self), name)
-
-    read.__name__ = name
-    return property(read, doc=f"Task.{name}, normalized on first read.")
+    namespace: dict[str, Any] = {"_whole": _whole}
+    # The name as a literal attribute (not getattr): the read is on a page read in full.
+    source = f"def {name}(self):\n    return _whole(self).{name}\n"
+    exec(compile(source, "<vtasks deferred fields>", "exec"), namespace)  # noqa: S102 - a field name of Task's own
+    return property(namespace[name], doc=f"Task.{name}, normalized on first read.")
 
 
 # What every adapter's deferred class shares: each deferred field a property that fills the task
