@@ -129,3 +129,29 @@ def test_hostile_body_reads_as_the_standard_library_reads_it(backend: str, name:
     got = outcome(body)
     assert got[0] == expected[0], (backend, got)
     assert same(got[1], expected[1]), (backend, got)
+
+
+@pytest.mark.parametrize(
+    ("body", "long"),
+    [
+        (b'{"x": 123456789012345678901}', True),
+        (b'{"x":123456789012345678901}', True),
+        (b'{"x":\n\t123456789012345678901}', True),
+        (b'{"x": [1, 123456789012345678901]}', True),
+        (b'{"x": [123456789012345678901]}', True),
+        (b'{"x": -9223372036854775809}', True),
+        (b"[-9223372036854775809]", True),
+        (b"123456789012345678901", True),  # a bare number: nothing before it
+        (b'{"x": 18446744073709551615}', True),  # 20 digits: read by json too (the same int)
+        (b'{"x": 1844674407370955161}', False),  # 19 digits: within 64 bits
+        (b'{"x": -922337203685477580}', False),
+        # Digit runs inside strings: an AiToEarn id (24 hex digits), a URL, a quoted number.
+        (b'{"id": "6b114954195465954120351c"}', False),
+        (b'{"url": "https://x/12345678901234567890123.mp4"}', False),
+        (b'{"x": "12345678901234567890123"}', False),
+    ],
+)
+def test_long_integer_literals_are_told_from_digit_runs_in_strings(body: bytes, long: bool) -> None:
+    assert _json._long_integer(body) is long
+    padded = body + b" " * 70_000  # the sliced path
+    assert _json._long_integer(padded) is long
