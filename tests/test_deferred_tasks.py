@@ -117,7 +117,7 @@ def test_frozen_and_no_other_attributes(fake: FakeProviders) -> None:
     with pytest.raises(AttributeError):
         task.no_such_field  # type: ignore[attr-defined]  # noqa: B018
     assert not hasattr(task, "__dict__")
-    assert task.status is not None
+    assert task.model is not None
     assert not is_deferred(task)
     with pytest.raises(attrs.exceptions.FrozenInstanceError):
         task.status = TaskStatus.FAILED  # type: ignore[misc]
@@ -162,6 +162,10 @@ def test_many_threads_reading_the_same_tasks_all_see_the_eager_values(
         sys.setswitchinterval(switch)
 
 
+# A test maker's extra arguments: the id checked as adapters check it, every status running.
+PLAIN = (expect_id, lambda raw: TaskStatus.RUNNING, "status", {})
+
+
 def _crashing(raw: Any, into: Task | None = None) -> Task:
     if raw.get("crash"):
         raise TypeError("unreadable")
@@ -169,17 +173,18 @@ def _crashing(raw: Any, into: Task | None = None) -> Task:
 
 
 def test_a_crashing_normalizer_raises_response_error_on_every_read_and_stays_deferred() -> None:
-    make = deferred_tasks("crashy", _crashing, expect_id)
+    make = deferred_tasks("crashy", _crashing, *PLAIN)
     (task, fine) = make([{"id": "t-1", "crash": True}, {"id": "t-2"}])
     assert task.id == "t-1"
     assert task.provider == "crashy"
     for _ in range(2):
         with pytest.raises(ResponseError, match="could not read the provider's task") as info:
-            task.status  # noqa: B018
+            task.model  # noqa: B018
         assert info.value.provider == "crashy"
         assert isinstance(info.value.__cause__, TypeError)
         assert is_deferred(task)
     assert fine.status is TaskStatus.RUNNING
+    assert fine.model is None
     assert type(fine) is Task
 
 
@@ -188,7 +193,7 @@ def test_an_interrupt_during_a_fill_leaves_the_task_deferred() -> None:
         draft_task("x", "x", TaskStatus.RUNNING, raw, into)  # half-way through the fill
         raise KeyboardInterrupt
 
-    (task,) = deferred_tasks("x", interrupted, expect_id)([{"id": "t"}])
+    (task,) = deferred_tasks("x", interrupted, *PLAIN)([{"id": "t"}])
     with pytest.raises(KeyboardInterrupt):
         task.model  # noqa: B018
     assert is_deferred(task)  # not half a Task: the next read tries again
@@ -239,7 +244,7 @@ def test_deferred_and_eager_agree_on_any_task_object(
     assert task.id == task_id
     if isinstance(expected, BaseException):
         with pytest.raises(ResponseError):
-            task.status  # noqa: B018
+            task.model  # noqa: B018
     else:
         assert fields(task) == fields(expected)
         assert task == expected
@@ -290,7 +295,7 @@ def test_a_child_forked_while_another_thread_fills_reads_its_tasks(fake: FakePro
         task.model = "m"
         return seal(task)
 
-    make = deferred_tasks("slow", slow, expect_id)
+    make = deferred_tasks("slow", slow, *PLAIN)
     blocked, other = make([{"id": "a"}, {"id": "b"}])
     filler = threading.Thread(target=lambda: blocked.model, name="filler")
     filler.start()
@@ -319,7 +324,7 @@ def test_the_id_stays_the_one_the_task_was_listed_by(fake: FakeProviders) -> Non
     task = listed(fake, "ark")[0]
     listed_id = task.id
     task.raw["id"] = "another-id"  # type: ignore[index]  # a careless caller
-    assert task.status is not None
+    assert task.model is not None
     assert task.id == listed_id
 
 
@@ -337,5 +342,16 @@ def test_adapter_objects_take_their_deferred_classes_with_them() -> None:
 
 
 def test_repr_of_a_task_that_cannot_be_read_says_so() -> None:
-    (task,) = deferred_tasks("crashy", _crashing, expect_id)([{"id": "t-1", "crash": True}])
+    (task,) = deferred_tasks("crashy", _crashing, *PLAIN)([{"id": "t-1", "crash": True}])
     assert repr(task) == "Task(provider='crashy', id='t-1', <unreadable: ResponseError>)"
+
+
+@pytest.mark.parametrize("provider", LISTING)
+def test_the_status_is_made_with_the_listing_and_reading_it_fills_nothing(
+    fake: FakeProviders, provider: str
+) -> None:
+    tasks = listed(fake, provider)
+    statuses = [t.status for t in tasks]  # what a wait reads of every task, every round
+    assert all(is_deferred(t) for t in tasks)
+    assert statuses == [eager(t).status for t in tasks]
+    assert {s.value for s in statuses} >= {"queued", "running", "succeeded", "failed"}

@@ -148,7 +148,7 @@ class Task:
     :mod:`vtasks._time` (aware UTC datetimes) and :mod:`vtasks._status`.
 
     A task handed out by ``list_tasks`` is normalized from :attr:`raw` when one of its fields
-    other than :attr:`provider`, :attr:`id` and :attr:`raw` is first read (a listing of
+    other than :attr:`provider`, :attr:`id`, :attr:`status` and :attr:`raw` is first read (a listing of
     thousands costs little more than its JSON, however few of the fields are read); it is an
     instance of a subclass of ``Task`` until then, and ``Task`` itself after. Use
     ``isinstance(task, Task)``, not ``type(task) is Task``.
@@ -483,8 +483,8 @@ if TYPE_CHECKING:
 # a few microseconds: on a 100-task page as much as decoding its JSON. Many callers read a few
 # fields of a few tasks (an id to store, the status of the ones they track), and a listing's
 # wall time should be the network's, not the parser's. So a listed task is made *deferred*: an
-# instance of a per-adapter subclass of Task that adds no slots and has only ``provider``, ``id``
-# and ``raw`` set. The first read of any other field (a property of the subclass, shadowing the
+# instance of a per-adapter subclass of Task that adds no slots and has only ``provider``, ``id``,
+# ``status`` and ``raw`` set. The first read of any other field (a property of the subclass, shadowing the
 # slot) runs the adapter's own normalization of ``raw`` *into* the instance (``draft_task(...,
 # into=task)``), which ends as :class:`Task` itself: from then on it is the task the adapter would
 # have built, for about a microsecond more. Equality, hashing, ``repr``, pickling, copying and
@@ -492,8 +492,9 @@ if TYPE_CHECKING:
 # fill: ``type(task)``, its class's ``__slots__``, and that its fields are read from ``raw`` as
 # ``raw`` is then (the payload is the caller's to read, not to change).
 
-#: The fields a deferred task fills on first read: every one but those it is made with.
-_DEFERRED_FIELDS = frozenset(_FIELD_NAMES) - {"provider", "id"}
+#: The fields a deferred task fills on first read: every one but those it is made with (the
+#: status too: what a wait reads of every task each round, and a dict lookup to make).
+_DEFERRED_FIELDS = frozenset(_FIELD_NAMES) - {"provider", "id", "status"}
 
 # The tasks being filled now, by id(): (task, its deferred class, the filling thread's ident).
 # A fill claims its task here first, with one ``dict.setdefault`` (atomic under the GIL, and a
@@ -669,17 +670,22 @@ def deferred_tasks(
     provider: str,
     normalize: Callable[[Any, Task | None], Task],
     check_id: Callable[[str, object, Any], str],
+    status_of: Callable[[Any], TaskStatus],
+    status_key: str,
+    exact_statuses: Mapping[str, TaskStatus],
 ) -> Callable[[list[Any]], tuple[Task, ...]]:
     """A maker of one adapter's deferred tasks: ``make(items)``, a page's task objects.
 
     ``normalize(raw, into)`` is the adapter's own normalization of one task object, drafting
     into ``into`` (``draft_task(..., into)``); it runs when a field other than ``provider``,
-    ``id`` or ``raw`` is first read. Each object's ``"id"`` is read now (a listing needs it at
-    once, to hand each task out once): anything but a non-empty string goes through
+    ``id``, ``status`` or ``raw`` is first read. Each object's ``"id"`` is read now (a listing
+    needs it at once, to hand each task out once): anything but a non-empty string goes through
     ``check_id(provider, value, raw)``, which returns the id or raises, so a task without one is
-    refused while it is listed, as an eager task is. An item that is not an object is normalized
-    at once (and fails there as it always has). A normalizer that crashes on off-spec data
-    raises :class:`~vtasks.ResponseError` from the attribute read.
+    refused while it is listed, as an eager task is. The status is made now too: a string under
+    ``status_key`` found in ``exact_statuses`` is that status, anything else is
+    ``status_of(raw)`` (both what ``normalize`` makes of it). An item that is not an object is
+    normalized at once (and fails there as it always has). A normalizer that crashes on off-spec
+    data raises :class:`~vtasks.ResponseError` from the attribute read.
     """
     deferred = type(
         "_DeferredTask",
@@ -698,6 +704,8 @@ def deferred_tasks(
         "_provider": provider,
         "_normalize": normalize,
         "_check_id": check_id,
+        "_status_of": status_of,
+        "_exact": exact_statuses,
     }
     hash_slot = next((slot for slot in Task.__slots__ if slot.endswith("cached_hash")), None)
     clear_hash = f"        self.{hash_slot} = None\n" if hash_slot is not None else ""
@@ -713,9 +721,14 @@ def deferred_tasks(
         "        task_id = raw.get('id')\n"
         "        if type(task_id) is not str or not task_id:\n"
         "            task_id = _check_id(_provider, task_id, raw)\n"
+        f"        status = raw.get({status_key!r})\n"
+        "        status = _exact.get(status) if type(status) is str else None\n"
+        "        if status is None:\n"
+        "            status = _status_of(raw)\n"
         "        self = _new(_Open)\n"
         "        self.provider = _provider\n"
         "        self.id = task_id\n"
+        "        self.status = status\n"
         "        self.raw = raw\n" + clear_hash + "        self.__class__ = _Deferred\n"
         "        append(self)\n"
         "    return tuple(out)\n"

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import attrs
 
 from .._exceptions import ConfigurationError, ResponseError, UnsupportedOperation, VTasksError
-from .._models import Task, deferred_tasks
+from .._models import Task, TaskStatus, deferred_tasks
 from ._facts import BEARER, AuthScheme, ProviderFacts
 
 if TYPE_CHECKING:
@@ -406,8 +406,9 @@ class Adapter:
         """A page's task objects as deferred tasks (see :func:`vtasks._models.deferred_tasks`).
 
         Each task's ``id`` is read and checked now (:func:`expect_id`: an item without one is
-        refused now, as ``normalize`` would refuse it); ``normalize(item, into)``, the adapter's
-        normalization, runs into the task when another of its fields is first read.
+        refused now, as ``normalize`` would refuse it), and its status made (:meth:`status_of`);
+        ``normalize(item, into)``, the adapter's normalization, runs into the task when another
+        of its fields is first read.
         """
         # One maker (and deferred class) per adapter object and normalizer: they go with it.
         makers: dict[Any, Callable[[list[Any]], tuple[Task, ...]]] = self.__dict__.setdefault(
@@ -415,8 +416,28 @@ class Adapter:
         )
         make = makers.get(normalize)
         if make is None:
-            make = makers.setdefault(normalize, deferred_tasks(self.name, normalize, expect_id))
+            make = makers.setdefault(
+                normalize,
+                deferred_tasks(
+                    self.name,
+                    normalize,
+                    expect_id,
+                    self.status_of,
+                    self.status_key,
+                    self.exact_statuses,
+                ),
+            )
         return make(items)
+
+    #: The task object's status field, and the spellings that are a status without more ado
+    #: (an adapter whose status also depends on another field leaves it empty): see
+    #: :meth:`deferred`.
+    status_key: ClassVar[str] = "status"
+    exact_statuses: Mapping[str, TaskStatus] = {}
+
+    def status_of(self, raw: dict[str, Any]) -> TaskStatus:
+        """A task object's status, as the adapter's normalization makes it (listed tasks)."""
+        raise NotImplementedError
 
     def page_totals(self, payload: Any) -> PageTotals | None:
         """The totals of a list answer, read without normalizing its tasks; ``None`` if unsure.

@@ -23,7 +23,7 @@ from .._exceptions import (
 )
 from .._inputs import CreateSpec
 from .._models import Task, TaskStatus, draft_task, seal
-from .._status import normalize_status
+from .._status import exact_statuses, normalize_status
 from .._time import parse_iso8601
 from ._base import (
     Adapter,
@@ -112,6 +112,7 @@ class AitoearnAdapter(Adapter):
         self._create = create_task
         self._get = get_task
         self._list = list_tasks
+        self.exact_statuses = exact_statuses(self.name)
 
     def get_request(self, task_id: str) -> Request:
         """GET ``/api/ai/video/generations/{taskId}``."""
@@ -166,6 +167,10 @@ class AitoearnAdapter(Adapter):
         return PageTotals(
             len(items), total=as_int(data.get("total")), total_pages=as_int(data.get("totalPages"))
         )
+
+    def status_of(self, raw: dict[str, Any]) -> TaskStatus:
+        """``status``, as :meth:`_task` reads it."""
+        return normalize_status(self.name, as_text(raw.get("status")))
 
     def _task(self, raw: dict[str, Any], into: Task | None = None) -> Task:
         raw_status = as_text(raw.get("status"))

@@ -169,7 +169,7 @@ class _SeedanceAdapter(Adapter):
         self._create: ModuleType = importlib.import_module(f"{self.package}.api.tasks.create_task")
         self._cancel: ModuleType = importlib.import_module(f"{self.package}.api.tasks.cancel_task")
         self._models: ModuleType = importlib.import_module(f"{self.package}.models")
-        self._statuses = exact_statuses(self.name)
+        self._statuses = self.exact_statuses = exact_statuses(self.name)
 
     def get_request(self, task_id: str) -> Request:
         """GET ``.../contents/generations/tasks/{id}``."""
@@ -218,6 +218,16 @@ class _SeedanceAdapter(Adapter):
         if type(payload) is not dict or type(items := payload.get("items")) is not list:
             return None
         return PageTotals(len(items), total=as_int(payload.get("total")))
+
+    def status_of(self, raw: dict[str, Any]) -> TaskStatus:
+        """``status``, as :meth:`_task` reads it."""
+        raw_status = raw.get("status")
+        if type(raw_status) is not str:
+            raw_status = as_text(raw_status)
+        elif not raw_status:
+            raw_status = None
+        status = self._statuses.get(raw_status) if raw_status is not None else None
+        return normalize_status(self.name, raw_status) if status is None else status
 
     def _task(self, raw: dict[str, Any], into: Task | None = None) -> Task:
         # The hot path of every listing: one ``get`` a field, and the helpers' own fast paths

@@ -262,6 +262,15 @@ class ViduAdapter(Adapter):
             next_token=as_text(page.get("next_page_token")),
         )
 
+    #: ``state``; no spelling is a status alone (a failed task with a cancel code is cancelled).
+    status_key = "state"
+
+    def status_of(self, raw: dict[str, Any]) -> TaskStatus:
+        """``state`` with ``err_code``, as :meth:`_task` reads them."""
+        return normalize_status(
+            self.name, as_text(raw.get("state")), error_code=as_text(raw.get("err_code"))
+        )
+
     def _task(self, raw: dict[str, Any], into: Task | None = None) -> Task:
         raw_status = as_text(raw.get("state"))
         error_code = as_text(raw.get("err_code"))
