@@ -98,9 +98,9 @@ def write_markdown(notes: list[str]) -> None:
         "cannot hide under the second (reading every page but the first), which the row shows. "
         "Raw httpx + orjson fetching the same pages the same way (32 threads, a new client a "
         "round) is the floor the row sets beside it: what the machine and the simulator allow.",
-        "- #2: listed tasks are normalized when a field other than the id is first read, so the "
-        "page is also shown with every task's status read (what a caller that looks at each task "
-        "pays in all).",
+        "- #2: a listed task is normalized when a field other than its id and status is first "
+        "read, so the page is also shown with every task read in full (what a caller that looks "
+        "at each task pays in all).",
         "- Row 9 (request budget) is wall time against a simulator that enforces the vendor's rate "
         "in real time (`FakeProviders.limit_rate`, answering its 429). A round is a "
         "`wait_for_tasks` on 2,000 running veo tasks (one request per task) ended by its 6-s "
