@@ -89,7 +89,7 @@ def test_check_mode_names_a_stale_section(tmp_path: Path) -> None:
 def test_first_screen_commands() -> None:
     first_screen = README.read_text(encoding="utf-8").split("\n## ", 1)[0]
     assert "python3 -m pip install . && python3 -m vtasks demo" in first_screen
-    assert "python3 -m pip install nox==2026.10.20 && python3 -m nox" in first_screen
+    assert "python3 -m pip install nox==2026.10.20 uv==0.13.9 && python3 -m nox" in first_screen
 
 
 # ---- examples ---------------------------------------------------------------------------------
