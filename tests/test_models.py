@@ -347,3 +347,26 @@ class TestDraft:
         with pytest.raises(attrs.exceptions.FrozenInstanceError):
             task.id = "b"  # type: ignore[misc]
         assert pickle.loads(pickle.dumps(task)) == task
+
+
+def test_the_type_checkers_task_draft_has_tasks_fields_and_types() -> None:
+    """``TaskDraft`` is written out by hand for type checkers (at run time it is the open twin):
+    a field added to or changed on :class:`Task` must be added or changed there too."""
+    import ast
+    from pathlib import Path
+
+    import vtasks._models as models
+
+    tree = ast.parse(Path(models.__file__).read_text(encoding="utf-8"))
+    (draft,) = [
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ClassDef) and node.name == "TaskDraft"
+    ]
+    stub = {
+        node.target.id: ast.unparse(node.annotation)
+        for node in draft.body
+        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)
+    }
+    fields = {f.name: str(Task.__annotations__[f.name]) for f in attrs.fields(Task)}
+    assert stub == fields
