@@ -338,10 +338,11 @@ class NumberedPager:
     answers as fit in ``budget`` bytes (sized by the largest answer so far), at most ``window``
     of them; later ones keep as many asked ahead as fit in it decoded (:data:`DECODED_WEIGHT`):
     a listing of small pages goes wide, one within the budget takes two round trips, and a long
-    one stays within its memory however long it is. Parsing is kept off the critical path: the first answer's totals are read before its
-    tasks are parsed, and the next pages asked for then; each later answer, as soon as it is
-    taken, makes room for the next request before it is parsed and handed out. So the network,
-    the vendor and the caller all work at once. Otherwise a page is asked for only once needed.
+    one stays within its memory however long it is. Parsing is kept off the critical path: the
+    first answer's totals are read before its tasks are parsed, and the next pages asked for
+    then; each later answer, as soon as it is taken, makes room for the next request before it is
+    parsed and handed out. So the network, the vendor and the caller all work at once. Otherwise
+    a page is asked for only once needed.
 
     Attributes:
         number: The number of the newest page read.

@@ -177,7 +177,7 @@ class AitoearnAdapter(Adapter):
         inputs: dict[str, Any] = raw["input"] if isinstance(raw.get("input"), dict) else {}
         error = raw.get("error")
         video_url = as_text(raw.get("videoUrl"))
-        status = normalize_status(self.name, raw_status)
+        status = self.status_of(raw)
         # A draft, not Task(...): a listing's hot path (twenty keywords cost more than the rest).
         task = draft_task(self.name, expect_id(self.name, raw.get("id"), raw), status, raw, into)
         task.raw_status = raw_status

@@ -169,7 +169,7 @@ class _SeedanceAdapter(Adapter):
         self._create: ModuleType = importlib.import_module(f"{self.package}.api.tasks.create_task")
         self._cancel: ModuleType = importlib.import_module(f"{self.package}.api.tasks.cancel_task")
         self._models: ModuleType = importlib.import_module(f"{self.package}.models")
-        self._statuses = self.exact_statuses = exact_statuses(self.name)
+        self.exact_statuses = exact_statuses(self.name)
 
     def get_request(self, task_id: str) -> Request:
         """GET ``.../contents/generations/tasks/{id}``."""
@@ -221,28 +221,27 @@ class _SeedanceAdapter(Adapter):
 
     def status_of(self, raw: dict[str, Any]) -> TaskStatus:
         """``status``, as :meth:`_task` reads it."""
+        return self._status_pair(raw)[1]
+
+    def _status_pair(self, raw: dict[str, Any]) -> tuple[str | None, TaskStatus]:
+        """The vendor's ``status`` (a non-empty string, or ``None``) and the status it means."""
         raw_status = raw.get("status")
-        if type(raw_status) is not str:
+        if type(raw_status) is not str:  # the str case inline: as_text gives it back (or None)
             raw_status = as_text(raw_status)
         elif not raw_status:
             raw_status = None
-        status = self._statuses.get(raw_status) if raw_status is not None else None
-        return normalize_status(self.name, raw_status) if status is None else status
+        # normalize_status's own first lookup, inline; the rest (folded spellings, junk) there.
+        status = self.exact_statuses.get(raw_status) if raw_status is not None else None
+        if status is None:
+            status = normalize_status(self.name, raw_status)
+        return raw_status, status
 
     def _task(self, raw: dict[str, Any], into: Task | None = None) -> Task:
         # The hot path of every listing: one ``get`` a field, and the helpers' own fast paths
         # (``as_text`` of a str, ``from_unix_seconds`` of an int) for what Ark sends.
         get = raw.get
         name = self.name
-        raw_status = get("status")
-        if type(raw_status) is not str:  # the str case inline: as_text gives it back (or None)
-            raw_status = as_text(raw_status)
-        elif not raw_status:
-            raw_status = None
-        # normalize_status's own first lookup, inline; the rest (folded spellings, junk) there.
-        status = self._statuses.get(raw_status) if raw_status is not None else None
-        if status is None:
-            status = normalize_status(name, raw_status)
+        raw_status, status = self._status_pair(raw)
         error = get("error")
         if error is None:
             error_message = error_code = None

@@ -274,7 +274,7 @@ class ViduAdapter(Adapter):
     def _task(self, raw: dict[str, Any], into: Task | None = None) -> Task:
         raw_status = as_text(raw.get("state"))
         error_code = as_text(raw.get("err_code"))
-        status = normalize_status(self.name, raw_status, error_code=error_code)
+        status = self.status_of(raw)
         creations = [c for c in raw.get("creations") or () if isinstance(c, dict)]
         urls = tuple(u for u in (as_text(c.get("url")) for c in creations) if u)
         first: dict[str, Any] = creations[0] if creations else {}
