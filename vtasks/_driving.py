@@ -11,7 +11,15 @@ if TYPE_CHECKING:
     from ._flows.steps import Body, Flow, Step
     from ._models import Task
 
-__all__ = ["ClosedClient", "OnPoll", "OnProgress", "Stepper", "advance", "check_open"]
+__all__ = [
+    "DATA_ERRORS",
+    "ClosedClient",
+    "OnPoll",
+    "OnProgress",
+    "Stepper",
+    "advance",
+    "check_open",
+]
 
 _T = TypeVar("_T")
 
@@ -20,8 +28,8 @@ OnPoll = Callable[["Task"], object] | None
 #: A caller's callback for download progress: ``(bytes received, total or None)``.
 OnProgress = Callable[[int, int | None], object] | None
 
-# What a bug-free parser can still hit on off-spec data; turned into ResponseError with the cause.
-_DATA_ERRORS = (KeyError, TypeError, ValueError, AttributeError, IndexError)
+#: What a bug-free parser can still hit on off-spec data; turned into ResponseError with the cause.
+DATA_ERRORS = (KeyError, TypeError, ValueError, AttributeError, IndexError)
 
 
 def ClosedClient(provider: str) -> ConfigurationError:  # noqa: N802 - reads as the error it makes
@@ -50,7 +58,7 @@ def advance(
         return flow.send(value) if error is None else flow.throw(error)
     except (StopIteration, VTasksError):
         raise
-    except _DATA_ERRORS as exc:
+    except DATA_ERRORS as exc:
         raise ResponseError(
             f"could not read the provider's answer ({type(exc).__name__}: {exc})", provider=provider
         ) from exc

@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from vtasks._driving import DATA_ERRORS
+from vtasks._exceptions import ResponseError
 from vtasks._time import parse_iso8601, to_iso
 
 __all__ = [
@@ -505,9 +507,6 @@ _DEFERRED_FIELDS = frozenset(_FIELD_NAMES) - {"provider", "id", "status"}
 # middle of a fill puts the task back (see _after_fork). Fills do no I/O.
 _FILLING: dict[int, tuple[Any, type[Any], int]] = {}
 
-# What a bug-free normalizer can still hit on off-spec data (as _driving._DATA_ERRORS).
-_DATA_ERRORS = (KeyError, TypeError, ValueError, AttributeError, IndexError)
-
 _set_class = object.__dict__["__class__"].__set__
 _set_id = Task.__dict__["id"].__set__
 _get_raw = Task.__dict__["raw"].__get__
@@ -538,10 +537,8 @@ def _whole(task: Any) -> Any:
                     # Back to deferred: the properties shadow whatever the slots were given so
                     # far, and the next read tries again.
                     _set_class(task, cls)
-                    if not isinstance(exc, _DATA_ERRORS):
+                    if not isinstance(exc, DATA_ERRORS):
                         raise
-                    from ._exceptions import ResponseError
-
                     # The body was scrubbed of the key before it was decoded (exchange.decode).
                     raise ResponseError(
                         f"could not read the provider's task ({type(exc).__name__}: {exc})",
